@@ -1,0 +1,148 @@
+//! The tower glue: [`S3AuthLayer`], the [`S3Auth`] service it makes, and their futures and
+//! bodies.
+
+mod future;
+mod service;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tower_layer::Layer;
+
+use crate::canonical::{PathNormalization, UriEncoding};
+use crate::clock::Clock;
+use crate::config::{AnonymousRequests, Config, SignatureDiagnostics};
+use crate::credentials::CredentialStore;
+use crate::key_cache::SigningKeyCache;
+use crate::verify::Verifier;
+
+pub use future::{ResponseBody, ResponseFuture};
+pub use service::S3Auth;
+
+/// A tower [`Layer`] that authenticates every request as Amazon S3 does.
+///
+/// Build it with [`S3AuthLayer::new`] and the builder methods, then apply it with
+/// `axum::Router::layer`, `tower::ServiceBuilder::layer` or [`Layer::layer`]. Every service
+/// it makes shares one configuration and one signing-key cache.
+#[derive(Debug)]
+pub struct S3AuthLayer<C> {
+    verifier: Arc<Verifier<C>>,
+}
+
+impl<C> Clone for S3AuthLayer<C> {
+    fn clone(&self) -> Self {
+        Self {
+            verifier: Arc::clone(&self.verifier),
+        }
+    }
+}
+
+impl<C: CredentialStore> S3AuthLayer<C> {
+    /// A layer with the default configuration that looks credentials up in `store`.
+    ///
+    /// Defaults: region `us-east-1`, service `s3`, 15 minutes of clock skew, the system
+    /// clock, anonymous requests rejected, diagnostics in `SignatureDoesNotMatch`, S3's
+    /// canonical URI rules, 4096 cached signing keys.
+    pub fn new(store: C) -> Self {
+        Self::with_config(store, Config::default())
+    }
+
+    fn with_config(store: C, config: Config) -> Self {
+        let keys = SigningKeyCache::new(config.signing_key_cache);
+        Self {
+            verifier: Arc::new(Verifier {
+                config,
+                store,
+                keys,
+            }),
+        }
+    }
+
+    /// Applies `change` to the configuration; the layer is still being built, so it owns it.
+    fn configure(self, change: impl FnOnce(&mut Config)) -> Self {
+        match Arc::try_unwrap(self.verifier) {
+            Ok(Verifier {
+                mut config, store, ..
+            }) => {
+                change(&mut config);
+                Self::with_config(store, config)
+            }
+            Err(_) => panic!("configure an S3AuthLayer before cloning or applying it"),
+        }
+    }
+
+    /// The one region this server accepts in credential scopes.
+    ///
+    /// # Panics
+    ///
+    /// Every builder method panics if the layer was already cloned or applied: configure it
+    /// first.
+    pub fn region(self, region: impl Into<String>) -> Self {
+        let region = region.into();
+        self.configure(|c| c.regions = vec![region])
+    }
+
+    /// The regions this server accepts; the first is named in "wrong region" errors.
+    pub fn regions<I, R>(self, regions: I) -> Self
+    where
+        I: IntoIterator<Item = R>,
+        R: Into<String>,
+    {
+        let regions: Vec<String> = regions.into_iter().map(Into::into).collect();
+        self.configure(|c| c.regions = regions)
+    }
+
+    /// The service name in credential scopes (`s3`; another for other SigV4 services).
+    pub fn service(self, service: impl Into<String>) -> Self {
+        let service = service.into();
+        self.configure(|c| c.service = service)
+    }
+
+    /// The largest difference allowed between the request time and the server clock.
+    pub fn max_skew(self, skew: Duration) -> Self {
+        self.configure(|c| c.max_skew = skew)
+    }
+
+    /// The clock requests are checked against.
+    pub fn clock(self, clock: impl Clock) -> Self {
+        self.configure(|c| c.clock = Arc::new(clock))
+    }
+
+    /// What to do with requests that carry no authentication.
+    pub fn anonymous(self, policy: AnonymousRequests) -> Self {
+        self.configure(|c| c.anonymous = policy)
+    }
+
+    /// Whether `SignatureDoesNotMatch` carries its diagnostic elements.
+    pub fn signature_diagnostics(self, diagnostics: SignatureDiagnostics) -> Self {
+        self.configure(|c| c.diagnostics = diagnostics)
+    }
+
+    /// How the canonical URI is encoded: [`UriEncoding::Single`] for S3.
+    pub fn uri_encoding(self, encoding: UriEncoding) -> Self {
+        self.configure(|c| c.uri_encoding = encoding)
+    }
+
+    /// Whether the canonical URI is normalised: [`PathNormalization::Off`] for S3.
+    pub fn path_normalization(self, normalization: PathNormalization) -> Self {
+        self.configure(|c| c.normalization = normalization)
+    }
+
+    /// How many derived signing keys are cached (0: none).
+    pub fn signing_key_cache(self, capacity: usize) -> Self {
+        self.configure(|c| c.signing_key_cache = capacity)
+    }
+
+    /// The configuration in force.
+    pub fn config(&self) -> &Config {
+        &self.verifier.config
+    }
+}
+
+impl<S, C> Layer<S> for S3AuthLayer<C> {
+    type Service = S3Auth<S, C>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        S3Auth::new(inner, Arc::clone(&self.verifier))
+    }
+}

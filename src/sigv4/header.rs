@@ -1,0 +1,204 @@
+//! The checks of a SigV4 `Authorization`-header request, in S3's order: parameters, time,
+//! scope, signed headers, payload hash; then, with the credential, the signature.
+
+use std::time::SystemTime;
+
+use http::header::DATE;
+use http::request::Parts;
+
+use super::{ALGORITHM, Authorization, CanonicalOptions, CanonicalRequest, CredentialScope};
+use super::{SignedHeaders, SigningKey, StringToSign};
+use crate::config::Config;
+use crate::error::{Error, ErrorKind};
+use crate::payload::PayloadHash;
+use crate::timestamp;
+
+/// A header-authenticated request that passed every check that needs no secret.
+#[derive(Debug)]
+pub(crate) struct HeaderAuth {
+    pub(crate) authorization: Authorization,
+    /// The request time in ISO 8601 basic form, as it enters the string to sign.
+    pub(crate) timestamp: String,
+    pub(crate) payload: PayloadHash,
+}
+
+/// Checks `Authorization: AWS4-HMAC-SHA256 <components>` up to the credential lookup.
+pub(crate) fn check(
+    parts: &Parts,
+    components: &str,
+    config: &Config,
+    now: SystemTime,
+) -> Result<HeaderAuth, Error> {
+    let authorization = Authorization::parse_components(components)?;
+    let (timestamp, time) = request_time(parts)?;
+    check_skew(time, &timestamp.1, now, config)?;
+    check_scope(&authorization.scope, &timestamp.0, config, |detail| {
+        Error::with_message(
+            ErrorKind::AuthorizationHeaderMalformed,
+            format!("The authorization header is malformed; {detail}"),
+        )
+    })?;
+    check_signed_headers(parts, &authorization.signed_headers)?;
+    let payload = PayloadHash::from_headers(&parts.headers)?;
+    Ok(HeaderAuth {
+        authorization,
+        timestamp: timestamp.0,
+        payload,
+    })
+}
+
+/// The request time: `x-amz-date` if present, else `Date`. Returns (ISO basic form, as sent)
+/// and the instant.
+fn request_time(parts: &Parts) -> Result<((String, String), SystemTime), Error> {
+    let invalid = || {
+        Error::with_message(
+            ErrorKind::AccessDenied,
+            "AWS authentication requires a valid Date or x-amz-date header",
+        )
+    };
+    if let Some(value) = parts.headers.get("x-amz-date") {
+        let text = value.to_str().map_err(|_| invalid())?;
+        let time = timestamp::parse_amz_date(text).ok_or_else(invalid)?;
+        return Ok(((text.to_owned(), text.to_owned()), time));
+    }
+    let value = parts.headers.get(DATE).ok_or_else(invalid)?;
+    let text = value.to_str().map_err(|_| invalid())?;
+    let time = timestamp::parse_http_date(text).ok_or_else(invalid)?;
+    Ok(((timestamp::format_amz_date(time), text.to_owned()), time))
+}
+
+/// `RequestTimeTooSkewed` when the request time is more than the allowed skew from `now`.
+pub(crate) fn check_skew(
+    time: SystemTime,
+    as_sent: &str,
+    now: SystemTime,
+    config: &Config,
+) -> Result<(), Error> {
+    if timestamp::distance(time, now) <= config.max_skew {
+        return Ok(());
+    }
+    Err(Error::new(ErrorKind::RequestTimeTooSkewed)
+        .extra("RequestTime", as_sent)
+        .extra("ServerTime", timestamp::format_iso8601(now))
+        .extra(
+            "MaxAllowedSkewMilliseconds",
+            config.max_skew.as_millis().to_string(),
+        ))
+}
+
+/// Checks the scope against the request date and the server: date, region, service,
+/// terminator. `error` wraps the detail in the header or query form's error.
+pub(crate) fn check_scope(
+    scope: &CredentialScope,
+    timestamp: &str,
+    config: &Config,
+    error: impl Fn(String) -> Error,
+) -> Result<(), Error> {
+    let request_date = timestamp.get(..8).unwrap_or(timestamp);
+    if scope.date() != request_date {
+        return Err(error(format!(
+            "Invalid credential date \"{}\". This date is not the same as X-Amz-Date: \"{}\".",
+            scope.date(),
+            request_date
+        )));
+    }
+    if !config.accepts_region(scope.region()) {
+        let expected = config.home_region();
+        return Err(error(format!(
+            "the region '{}' is wrong; expecting '{expected}'",
+            scope.region()
+        ))
+        .extra("Region", expected));
+    }
+    if scope.service() != config.service {
+        return Err(error(format!(
+            "incorrect service \"{}\". This endpoint belongs to \"{}\".",
+            scope.service(),
+            config.service
+        )));
+    }
+    if scope.terminator() != "aws4_request" {
+        return Err(error(format!(
+            "incorrect terminal \"{}\". This endpoint uses \"aws4_request\".",
+            scope.terminator()
+        )));
+    }
+    Ok(())
+}
+
+/// `host` and every `x-amz-*` header present must be signed, and every signed header must be
+/// present (a signed `expect` and a `host` carried by the URI excepted).
+pub(crate) fn check_signed_headers(parts: &Parts, signed: &SignedHeaders) -> Result<(), Error> {
+    let unsigned: Vec<&str> = parts
+        .headers
+        .keys()
+        .map(|name| name.as_str())
+        .filter(|name| (*name == "host" || name.starts_with("x-amz-")) && !signed.contains(name))
+        .collect();
+    let host_unsigned = !signed.contains("host") && !unsigned.contains(&"host");
+    if !unsigned.is_empty() || host_unsigned {
+        let mut names = unsigned.join(";");
+        if host_unsigned {
+            names = if names.is_empty() {
+                "host".to_owned()
+            } else {
+                format!("host;{names}")
+            };
+        }
+        return Err(Error::with_message(
+            ErrorKind::AccessDenied,
+            "There were headers present in the request which were not signed",
+        )
+        .extra("HeadersNotSigned", names));
+    }
+
+    let has_authority = parts.uri.authority().is_some();
+    for name in signed.names() {
+        let present = parts.headers.contains_key(name)
+            || name == "expect"
+            || (name == "host" && has_authority);
+        if !present {
+            return Err(Error::with_message(
+                ErrorKind::AuthorizationHeaderMalformed,
+                format!(
+                    "The authorization header is malformed; the signed header '{name}' is not \
+                     present in the request."
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Recomputes the signature with `key` and compares it, in constant time, with the one sent.
+pub(crate) fn verify_signature(
+    auth: &HeaderAuth,
+    parts: &Parts,
+    key: &SigningKey,
+    config: &Config,
+) -> Result<(), Error> {
+    let options = CanonicalOptions {
+        uri_encoding: config.uri_encoding,
+        normalization: config.normalization,
+        skip_query_param: None,
+    };
+    let payload_hash = parts
+        .headers
+        .get("x-amz-content-sha256")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let signed_headers = &auth.authorization.signed_headers;
+    let canonical = CanonicalRequest::from_parts(parts, signed_headers, payload_hash, options);
+    let scope = auth.authorization.scope.as_str();
+    let sts = StringToSign::new(ALGORITHM, &auth.timestamp, scope, canonical.hash());
+    if auth.authorization.signature.verify(&sts.sign(key)) {
+        return Ok(());
+    }
+    Err(crate::verify::signature_mismatch(
+        config,
+        &auth.authorization.access_key_id,
+        &sts.to_string(),
+        &auth.authorization.signature.to_hex(),
+        Some(&canonical.to_bytes()),
+    ))
+}

@@ -1,0 +1,249 @@
+//! The verification pipeline: detect the scheme, run its checks that need no secret, look
+//! the credential up, check it, verify the signature, and plan the body checks.
+//!
+//! Each scheme plugs in at two points: a `check` that turns request parts into a pending
+//! verification, and a `verify` that finishes it with the signing key. Everything here but
+//! [`authenticate`] is synchronous and pure.
+
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use http::header::AUTHORIZATION;
+use http::request::Parts;
+
+use crate::body::BodyPlan;
+use crate::config::{AnonymousRequests, Config, SignatureDiagnostics};
+use crate::credentials::{Credential, CredentialStore};
+use crate::error::{Error, ErrorKind};
+use crate::identity::{AuthScheme, Identity};
+use crate::key_cache::SigningKeyCache;
+use crate::payload::{self, PayloadHash};
+use crate::sigv4::{self, header::HeaderAuth};
+
+/// A request's authentication after the checks that need no secret.
+#[derive(Debug)]
+pub(crate) enum Pending {
+    /// No authentication at all.
+    Anonymous,
+    /// SigV4 in the `Authorization` header.
+    SigV4Header(Box<HeaderAuth>),
+}
+
+impl Pending {
+    fn access_key_id(&self) -> Option<&str> {
+        match self {
+            Self::Anonymous => None,
+            Self::SigV4Header(auth) => Some(&auth.authorization.access_key_id),
+        }
+    }
+}
+
+/// The outcome of a verified request.
+#[derive(Debug)]
+pub(crate) struct Verified {
+    pub(crate) identity: Option<Identity>,
+    pub(crate) body: BodyPlan,
+}
+
+/// The query parameters that mean query-string authentication.
+const QUERY_AUTH_PARAMS: [&str; 3] = ["X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature"];
+const QUERY_AUTH_PARAMS_V2: [&str; 2] = ["AWSAccessKeyId", "Signature"];
+
+fn has_query_param(parts: &Parts, names: &[&str]) -> bool {
+    let query = parts.uri.query().unwrap_or("");
+    query.split('&').any(|pair| {
+        let key = pair.split_once('=').map_or(pair, |(k, _)| k);
+        names.contains(&key)
+    })
+}
+
+fn unsupported(value: &str) -> Error {
+    Error::with_message(
+        ErrorKind::InvalidArgument,
+        "The authorization mechanism you have provided is not supported. Please use \
+         AWS4-HMAC-SHA256.",
+    )
+    .extra("ArgumentName", "Authorization")
+    .extra("ArgumentValue", value.chars().take(256).collect::<String>())
+}
+
+fn not_implemented(what: &str) -> Error {
+    Error::with_message(
+        ErrorKind::NotImplemented,
+        format!("{what} is not supported by this server."),
+    )
+}
+
+/// Detects the scheme and runs its checks that need no secret.
+pub(crate) fn check(parts: &Parts, config: &Config, now: SystemTime) -> Result<Pending, Error> {
+    let header = parts.headers.get(AUTHORIZATION);
+    let query_v4 = has_query_param(parts, &QUERY_AUTH_PARAMS);
+    let query_v2 = has_query_param(parts, &QUERY_AUTH_PARAMS_V2);
+    if u8::from(header.is_some()) + u8::from(query_v4) + u8::from(query_v2) > 1 {
+        return Err(Error::with_message(
+            ErrorKind::InvalidArgument,
+            "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, \
+             Signature query string parameter or the Authorization header should be specified",
+        )
+        .extra("ArgumentName", "Authorization")
+        .extra("ArgumentValue", ""));
+    }
+
+    let Some(header) = header else {
+        if query_v4 {
+            return Err(not_implemented("Query-string (presigned) authentication"));
+        }
+        if query_v2 {
+            return Err(not_implemented("Signature Version 2"));
+        }
+        return Ok(Pending::Anonymous);
+    };
+
+    let Ok(value) = header.to_str() else {
+        return Err(unsupported(&String::from_utf8_lossy(header.as_bytes())));
+    };
+    if value.len() > sigv4::MAX_AUTHORIZATION_LEN {
+        return Err(Error::with_message(
+            ErrorKind::AuthorizationHeaderMalformed,
+            "The authorization header is malformed; the header is too long.",
+        ));
+    }
+    let (algorithm, rest) = value.split_once(' ').unwrap_or((value, ""));
+    match algorithm {
+        sigv4::ALGORITHM => {
+            let auth = sigv4::header::check(parts, rest.trim_start_matches(' '), config, now)?;
+            Ok(Pending::SigV4Header(Box::new(auth)))
+        }
+        "AWS4-ECDSA-P256-SHA256" => Err(not_implemented("Signature Version 4A")),
+        "AWS" => Err(not_implemented("Signature Version 2")),
+        _ => Err(unsupported(value)),
+    }
+}
+
+/// The credential checks every scheme shares: it exists and is enabled, its temporary token
+/// matches, it has not expired.
+fn check_credential(
+    credential: Option<Arc<Credential>>,
+    access_key_id: &str,
+    token_sent: Option<&[u8]>,
+    now: SystemTime,
+) -> Result<Arc<Credential>, Error> {
+    let Some(credential) = credential.filter(|c| c.is_enabled()) else {
+        return Err(
+            Error::new(ErrorKind::InvalidAccessKeyId).extra("AWSAccessKeyId", access_key_id)
+        );
+    };
+    match (credential.session_token(), token_sent) {
+        (None, None) => {}
+        (Some(expected), Some(sent)) if expected.ct_eq(sent) => {}
+        _ => return Err(Error::new(ErrorKind::InvalidToken)),
+    }
+    if credential.expires().is_some_and(|expiry| now >= expiry) {
+        return Err(Error::new(ErrorKind::ExpiredToken));
+    }
+    Ok(credential)
+}
+
+/// The shared part of every request's verification.
+#[derive(Debug)]
+pub(crate) struct Verifier<C> {
+    pub(crate) config: Config,
+    pub(crate) store: C,
+    pub(crate) keys: SigningKeyCache,
+}
+
+impl<C: CredentialStore> Verifier<C> {
+    /// Authenticates `parts`: every check, the lookup and the signature.
+    pub(crate) async fn authenticate(&self, parts: &Parts) -> Result<Verified, Error> {
+        let now = self.config.clock.now();
+        let pending = check(parts, &self.config, now)?;
+        let Some(access_key_id) = pending.access_key_id() else {
+            if self.config.anonymous == AnonymousRequests::Reject {
+                return Err(Error::new(ErrorKind::AccessDenied));
+            }
+            return Ok(Verified {
+                identity: None,
+                body: BodyPlan::for_unsigned(&parts.headers)?,
+            });
+        };
+
+        let credential = self.store.lookup(access_key_id).await.map_err(|e| {
+            let kind = if e.is_unavailable() {
+                ErrorKind::ServiceUnavailable
+            } else {
+                ErrorKind::InternalError
+            };
+            Error::new(kind).caused_by(e)
+        })?;
+        let token = parts
+            .headers
+            .get("x-amz-security-token")
+            .map(|v| v.as_bytes());
+        let credential = check_credential(credential, access_key_id, token, now)?;
+
+        match pending {
+            Pending::Anonymous => unreachable!("an anonymous request returned above"),
+            Pending::SigV4Header(auth) => {
+                let scope = &auth.authorization.scope;
+                let key = self.keys.signing_key(&credential, scope);
+                sigv4::header::verify_signature(&auth, parts, &key, &self.config)?;
+                let body = match auth.payload {
+                    PayloadHash::Streaming(_) => {
+                        return Err(not_implemented("Streaming (aws-chunked) upload"));
+                    }
+                    PayloadHash::Sha256(digest) => {
+                        BodyPlan::new(Some(digest), payload::content_md5(&parts.headers)?)
+                    }
+                    PayloadHash::Unsigned => BodyPlan::for_unsigned(&parts.headers)?,
+                };
+                let identity = Identity {
+                    access_key_id: credential.access_key_id().to_owned(),
+                    principal: credential.principal().to_owned(),
+                    scheme: AuthScheme::SigV4Header,
+                    region: Some(scope.region().to_owned()),
+                };
+                Ok(Verified {
+                    identity: Some(identity),
+                    body,
+                })
+            }
+        }
+    }
+}
+
+/// `SignatureDoesNotMatch`, with S3's diagnostic elements unless they are switched off.
+pub(crate) fn signature_mismatch(
+    config: &Config,
+    access_key_id: &str,
+    string_to_sign: &str,
+    signature_provided: &str,
+    canonical_request: Option<&[u8]>,
+) -> Error {
+    let error = Error::new(ErrorKind::SignatureDoesNotMatch);
+    if config.diagnostics == SignatureDiagnostics::Omit {
+        return error;
+    }
+    let error = error
+        .extra("AWSAccessKeyId", access_key_id)
+        .extra("StringToSign", string_to_sign)
+        .extra("SignatureProvided", signature_provided)
+        .extra("StringToSignBytes", spaced_hex(string_to_sign.as_bytes()));
+    match canonical_request {
+        Some(bytes) => error
+            .extra("CanonicalRequest", String::from_utf8_lossy(bytes))
+            .extra("CanonicalRequestBytes", spaced_hex(bytes)),
+        None => error,
+    }
+}
+
+/// Bytes as two-digit lowercase hex separated by spaces, as S3 writes `StringToSignBytes`.
+fn spaced_hex(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() * 3);
+    for (i, b) in bytes.iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        out.push_str(&format!("{b:02x}"));
+    }
+    out
+}
