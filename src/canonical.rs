@@ -47,6 +47,12 @@ pub(crate) fn encode_component(bytes: &[u8]) -> impl fmt::Display + '_ {
     percent_encode(bytes, QUERY_COMPONENT)
 }
 
+/// A path encoded for the wire and for the canonical URI: as [`encode_component`], but `/`
+/// stays.
+pub(crate) fn encode_path(bytes: &[u8]) -> impl fmt::Display + '_ {
+    percent_encode(bytes, PATH)
+}
+
 /// The canonical URI: the path, encoded per `encoding`, normalised per `normalization`;
 /// an empty path is `/`.
 pub(crate) fn canonical_uri(

@@ -33,6 +33,19 @@ pub enum SignatureDiagnostics {
     Omit,
 }
 
+/// Whether Signature Version 2 (HMAC-SHA1, `Authorization: AWS …` and `AWSAccessKeyId` URLs)
+/// is accepted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SignatureV2 {
+    /// Accept it, as S3 did for buckets created before 2020 and as most S3-compatible
+    /// servers still do: s3cmd and many older tools sign with it.
+    #[default]
+    Accept,
+    /// Refuse it with 403 `AccessDenied`.
+    Reject,
+}
+
 /// The settings of [`S3AuthLayer`](crate::S3AuthLayer); see each builder method there.
 #[derive(Clone)]
 pub struct Config {
@@ -45,6 +58,9 @@ pub struct Config {
     pub(crate) uri_encoding: UriEncoding,
     pub(crate) normalization: PathNormalization,
     pub(crate) signing_key_cache: usize,
+    pub(crate) domains: Vec<String>,
+    pub(crate) signature_v2: SignatureV2,
+    pub(crate) max_presign_expiry: Duration,
 }
 
 impl Default for Config {
@@ -59,6 +75,9 @@ impl Default for Config {
             uri_encoding: UriEncoding::Single,
             normalization: PathNormalization::Off,
             signing_key_cache: 4096,
+            domains: Vec::new(),
+            signature_v2: SignatureV2::Accept,
+            max_presign_expiry: Duration::from_secs(604_800),
         }
     }
 }
@@ -87,6 +106,9 @@ impl fmt::Debug for Config {
             .field("uri_encoding", &self.uri_encoding)
             .field("normalization", &self.normalization)
             .field("signing_key_cache", &self.signing_key_cache)
+            .field("domains", &self.domains)
+            .field("signature_v2", &self.signature_v2)
+            .field("max_presign_expiry", &self.max_presign_expiry)
             .finish()
     }
 }

@@ -59,6 +59,10 @@ pub enum ErrorKind {
     IncompleteBody,
     /// 411: the request needs a `Content-Length`.
     MissingContentLength,
+    /// 400: a chunk of an `aws-chunked` body other than the last is smaller than 8 KiB.
+    InvalidChunkSizeError,
+    /// 400: the trailer of an `aws-chunked` body is malformed, undeclared or missing.
+    MalformedTrailerError,
     /// 501: the request uses a feature this crate does not implement.
     NotImplemented,
     /// 500: the server failed (for example the credential store); the request is refused.
@@ -87,6 +91,8 @@ impl ErrorKind {
             Self::InvalidDigest => "InvalidDigest",
             Self::IncompleteBody => "IncompleteBody",
             Self::MissingContentLength => "MissingContentLength",
+            Self::InvalidChunkSizeError => "InvalidChunkSizeError",
+            Self::MalformedTrailerError => "MalformedTrailerError",
             Self::NotImplemented => "NotImplemented",
             Self::InternalError => "InternalError",
             Self::ServiceUnavailable => "ServiceUnavailable",
@@ -141,6 +147,13 @@ impl ErrorKind {
                  HTTP header."
             }
             Self::MissingContentLength => "You must provide the Content-Length HTTP header.",
+            Self::InvalidChunkSizeError => {
+                "Only the last chunk is allowed to have a size less than 8192 bytes"
+            }
+            Self::MalformedTrailerError => {
+                "The request contained trailing data that was not well-formed or did not \
+                 conform to our published schema."
+            }
             Self::NotImplemented => {
                 "A header you provided implies functionality that is not implemented."
             }
@@ -298,7 +311,7 @@ fn push_element(xml: &mut String, name: &str, text: &str) {
     xml.push('<');
     xml.push_str(name);
     xml.push('>');
-    xml.push_str(&quick_xml::escape::escape(text));
+    xml.push_str(&quick_xml::escape::partial_escape(text));
     xml.push_str("</");
     xml.push_str(name);
     xml.push('>');

@@ -1,11 +1,15 @@
 //! Who sent a verified request, as the inner service sees it.
 
+use crate::addressing::S3Target;
+
 /// The authentication scheme a request was verified with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum AuthScheme {
     /// SigV4 in the `Authorization` header.
     SigV4Header,
+    /// SigV4 in the query string: a presigned URL.
+    SigV4Query,
 }
 
 /// The verified caller, inserted into the request extensions by the layer.
@@ -23,6 +27,8 @@ pub struct Identity {
     pub scheme: AuthScheme,
     /// The region of the signature's scope.
     pub region: Option<String>,
+    /// The bucket and key the request addresses.
+    pub target: S3Target,
 }
 
 #[cfg(feature = "axum")]

@@ -61,6 +61,7 @@
 //! with the error code, the access key id and the path only. Signatures, tokens and secrets
 //! are compared in constant time. A credential store that fails refuses the request.
 
+mod addressing;
 mod body;
 mod canonical;
 mod clock;
@@ -71,14 +72,16 @@ mod identity;
 mod key_cache;
 mod layer;
 mod payload;
+pub mod presign;
 pub mod sigv4;
 mod timestamp;
 mod verify;
 
+pub use addressing::{AddressingStyle, S3Target};
 pub use body::VerifyingBody;
 pub use canonical::{PathNormalization, UriEncoding};
 pub use clock::{Clock, FixedClock, SystemClock};
-pub use config::{AnonymousRequests, Config, SignatureDiagnostics};
+pub use config::{AnonymousRequests, Config, SignatureDiagnostics, SignatureV2};
 pub use credentials::{
     Credential, CredentialStore, Lookup, SecretKey, StaticCredentials, StoreError,
 };

@@ -11,14 +11,15 @@ use std::time::SystemTime;
 use http::header::AUTHORIZATION;
 use http::request::Parts;
 
+use crate::addressing::S3Target;
 use crate::body::BodyPlan;
-use crate::config::{AnonymousRequests, Config, SignatureDiagnostics};
+use crate::config::{AnonymousRequests, Config, SignatureDiagnostics, SignatureV2};
 use crate::credentials::{Credential, CredentialStore};
 use crate::error::{Error, ErrorKind};
 use crate::identity::{AuthScheme, Identity};
 use crate::key_cache::SigningKeyCache;
 use crate::payload::{self, PayloadHash};
-use crate::sigv4::{self, header::HeaderAuth};
+use crate::sigv4::{self, verify::SigV4Auth};
 
 /// A request's authentication after the checks that need no secret.
 #[derive(Debug)]
@@ -26,14 +27,22 @@ pub(crate) enum Pending {
     /// No authentication at all.
     Anonymous,
     /// SigV4 in the `Authorization` header.
-    SigV4Header(Box<HeaderAuth>),
+    SigV4(Box<SigV4Auth>),
 }
 
 impl Pending {
     fn access_key_id(&self) -> Option<&str> {
         match self {
             Self::Anonymous => None,
-            Self::SigV4Header(auth) => Some(&auth.authorization.access_key_id),
+            Self::SigV4(auth) => Some(&auth.authorization.access_key_id),
+        }
+    }
+
+    /// The session token the request carries, wherever its scheme puts it.
+    fn token(&self) -> Option<&[u8]> {
+        match self {
+            Self::Anonymous => None,
+            Self::SigV4(auth) => auth.token.as_deref().map(str::as_bytes),
         }
     }
 }
@@ -42,6 +51,7 @@ impl Pending {
 #[derive(Debug)]
 pub(crate) struct Verified {
     pub(crate) identity: Option<Identity>,
+    pub(crate) target: S3Target,
     pub(crate) body: BodyPlan,
 }
 
@@ -74,6 +84,17 @@ fn not_implemented(what: &str) -> Error {
     )
 }
 
+/// `AccessDenied` when Signature Version 2 is switched off.
+fn check_v2_allowed(config: &Config) -> Result<(), Error> {
+    match config.signature_v2 {
+        SignatureV2::Accept => Ok(()),
+        SignatureV2::Reject => Err(Error::with_message(
+            ErrorKind::AccessDenied,
+            "Signature Version 2 is disabled on this server; please use AWS4-HMAC-SHA256.",
+        )),
+    }
+}
+
 /// Detects the scheme and runs its checks that need no secret.
 pub(crate) fn check(parts: &Parts, config: &Config, now: SystemTime) -> Result<Pending, Error> {
     let header = parts.headers.get(AUTHORIZATION);
@@ -91,9 +112,11 @@ pub(crate) fn check(parts: &Parts, config: &Config, now: SystemTime) -> Result<P
 
     let Some(header) = header else {
         if query_v4 {
-            return Err(not_implemented("Query-string (presigned) authentication"));
+            let auth = sigv4::query::check_query(parts, config, now)?;
+            return Ok(Pending::SigV4(Box::new(auth)));
         }
         if query_v2 {
+            check_v2_allowed(config)?;
             return Err(not_implemented("Signature Version 2"));
         }
         return Ok(Pending::Anonymous);
@@ -111,11 +134,15 @@ pub(crate) fn check(parts: &Parts, config: &Config, now: SystemTime) -> Result<P
     let (algorithm, rest) = value.split_once(' ').unwrap_or((value, ""));
     match algorithm {
         sigv4::ALGORITHM => {
-            let auth = sigv4::header::check(parts, rest.trim_start_matches(' '), config, now)?;
-            Ok(Pending::SigV4Header(Box::new(auth)))
+            let auth =
+                sigv4::verify::check_header(parts, rest.trim_start_matches(' '), config, now)?;
+            Ok(Pending::SigV4(Box::new(auth)))
         }
         "AWS4-ECDSA-P256-SHA256" => Err(not_implemented("Signature Version 4A")),
-        "AWS" => Err(not_implemented("Signature Version 2")),
+        "AWS" => {
+            check_v2_allowed(config)?;
+            Err(not_implemented("Signature Version 2"))
+        }
         _ => Err(unsupported(value)),
     }
 }
@@ -163,6 +190,7 @@ impl<C: CredentialStore> Verifier<C> {
             }
             return Ok(Verified {
                 identity: None,
+                target: S3Target::of(parts, &self.config.domains),
                 body: BodyPlan::for_unsigned(&parts.headers)?,
             });
         };
@@ -175,18 +203,15 @@ impl<C: CredentialStore> Verifier<C> {
             };
             Error::new(kind).caused_by(e)
         })?;
-        let token = parts
-            .headers
-            .get("x-amz-security-token")
-            .map(|v| v.as_bytes());
-        let credential = check_credential(credential, access_key_id, token, now)?;
+        let credential = check_credential(credential, access_key_id, pending.token(), now)?;
+        let target = S3Target::of(parts, &self.config.domains);
 
         match pending {
             Pending::Anonymous => unreachable!("an anonymous request returned above"),
-            Pending::SigV4Header(auth) => {
+            Pending::SigV4(auth) => {
                 let scope = &auth.authorization.scope;
                 let key = self.keys.signing_key(&credential, scope);
-                sigv4::header::verify_signature(&auth, parts, &key, &self.config)?;
+                sigv4::verify::verify_signature(&auth, parts, &key, &self.config)?;
                 let body = match auth.payload {
                     PayloadHash::Streaming(_) => {
                         return Err(not_implemented("Streaming (aws-chunked) upload"));
@@ -199,11 +224,17 @@ impl<C: CredentialStore> Verifier<C> {
                 let identity = Identity {
                     access_key_id: credential.access_key_id().to_owned(),
                     principal: credential.principal().to_owned(),
-                    scheme: AuthScheme::SigV4Header,
+                    scheme: if auth.presigned {
+                        AuthScheme::SigV4Query
+                    } else {
+                        AuthScheme::SigV4Header
+                    },
                     region: Some(scope.region().to_owned()),
+                    target: target.clone(),
                 };
                 Ok(Verified {
                     identity: Some(identity),
+                    target,
                     body,
                 })
             }

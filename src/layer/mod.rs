@@ -11,7 +11,7 @@ use tower_layer::Layer;
 
 use crate::canonical::{PathNormalization, UriEncoding};
 use crate::clock::Clock;
-use crate::config::{AnonymousRequests, Config, SignatureDiagnostics};
+use crate::config::{AnonymousRequests, Config, SignatureDiagnostics, SignatureV2};
 use crate::credentials::CredentialStore;
 use crate::key_cache::SigningKeyCache;
 use crate::verify::Verifier;
@@ -131,6 +131,24 @@ impl<C: CredentialStore> S3AuthLayer<C> {
     /// How many derived signing keys are cached (0: none).
     pub fn signing_key_cache(self, capacity: usize) -> Self {
         self.configure(|c| c.signing_key_cache = capacity)
+    }
+
+    /// A base domain under which buckets are addressed virtual-hosted style
+    /// (`bucket.DOMAIN`); may be called more than once.
+    pub fn domain(self, domain: impl Into<String>) -> Self {
+        let domain = domain.into().to_ascii_lowercase();
+        self.configure(|c| c.domains.push(domain))
+    }
+
+    /// Whether Signature Version 2 is accepted.
+    pub fn signature_v2(self, policy: SignatureV2) -> Self {
+        self.configure(|c| c.signature_v2 = policy)
+    }
+
+    /// The longest validity a presigned URL may ask for (at most, and by default, 7 days).
+    pub fn max_presign_expiry(self, expiry: Duration) -> Self {
+        let expiry = expiry.min(Duration::from_secs(604_800));
+        self.configure(|c| c.max_presign_expiry = expiry)
     }
 
     /// The configuration in force.

@@ -85,6 +85,7 @@ where
                     if let Some(identity) = verified.identity {
                         parts.extensions.insert(identity);
                     }
+                    parts.extensions.insert(verified.target);
                     let body = VerifyingBody::new(body, verified.body);
                     let response = inner.call(Request::from_parts(parts, body)).await?;
                     Ok(response.map(ResponseBody::inner))

@@ -18,8 +18,9 @@
 
 mod authorization;
 mod canonical_request;
-pub(crate) mod header;
+pub(crate) mod query;
 mod signing;
+pub(crate) mod verify;
 
 pub use authorization::{Authorization, CredentialScope, SignedHeaders};
 pub use canonical_request::{CanonicalOptions, CanonicalRequest};

@@ -1,5 +1,6 @@
-//! The checks of a SigV4 `Authorization`-header request, in S3's order: parameters, time,
-//! scope, signed headers, payload hash; then, with the credential, the signature.
+//! The checks of a SigV4 request, in S3's order: parameters, time, scope, signed headers,
+//! payload hash; then, with the credential, the signature. The `Authorization` header form is
+//! here; the presigned (query) form parses in [`super::query`] and shares the rest.
 
 use std::time::SystemTime;
 
@@ -13,22 +14,30 @@ use crate::error::{Error, ErrorKind};
 use crate::payload::PayloadHash;
 use crate::timestamp;
 
-/// A header-authenticated request that passed every check that needs no secret.
+/// A SigV4 request that passed every check that needs no secret.
 #[derive(Debug)]
-pub(crate) struct HeaderAuth {
+pub(crate) struct SigV4Auth {
+    /// The credential, scope, signed headers and signature, from the header or the query.
     pub(crate) authorization: Authorization,
     /// The request time in ISO 8601 basic form, as it enters the string to sign.
     pub(crate) timestamp: String,
+    /// What the client declared about the body.
     pub(crate) payload: PayloadHash,
+    /// The payload hash exactly as it enters the canonical request.
+    pub(crate) payload_hash: String,
+    /// Presigned: the signature and the token travel in the query.
+    pub(crate) presigned: bool,
+    /// The session token the request carries (`x-amz-security-token`), decoded.
+    pub(crate) token: Option<String>,
 }
 
 /// Checks `Authorization: AWS4-HMAC-SHA256 <components>` up to the credential lookup.
-pub(crate) fn check(
+pub(crate) fn check_header(
     parts: &Parts,
     components: &str,
     config: &Config,
     now: SystemTime,
-) -> Result<HeaderAuth, Error> {
+) -> Result<SigV4Auth, Error> {
     let authorization = Authorization::parse_components(components)?;
     let (timestamp, time) = request_time(parts)?;
     check_skew(time, &timestamp.1, now, config)?;
@@ -40,11 +49,21 @@ pub(crate) fn check(
     })?;
     check_signed_headers(parts, &authorization.signed_headers)?;
     let payload = PayloadHash::from_headers(&parts.headers)?;
-    Ok(HeaderAuth {
+    let payload_hash = header_text(parts, "x-amz-content-sha256").unwrap_or_default();
+    let token = header_text(parts, "x-amz-security-token");
+    Ok(SigV4Auth {
         authorization,
         timestamp: timestamp.0,
         payload,
+        payload_hash,
+        presigned: false,
+        token,
     })
+}
+
+fn header_text(parts: &Parts, name: &str) -> Option<String> {
+    let value = parts.headers.get(name)?;
+    Some(String::from_utf8_lossy(value.as_bytes()).into_owned())
 }
 
 /// The request time: `x-amz-date` if present, else `Date`. Returns (ISO basic form, as sent)
@@ -172,7 +191,7 @@ pub(crate) fn check_signed_headers(parts: &Parts, signed: &SignedHeaders) -> Res
 
 /// Recomputes the signature with `key` and compares it, in constant time, with the one sent.
 pub(crate) fn verify_signature(
-    auth: &HeaderAuth,
+    auth: &SigV4Auth,
     parts: &Parts,
     key: &SigningKey,
     config: &Config,
@@ -180,15 +199,11 @@ pub(crate) fn verify_signature(
     let options = CanonicalOptions {
         uri_encoding: config.uri_encoding,
         normalization: config.normalization,
-        skip_query_param: None,
+        skip_query_param: auth.presigned.then_some("X-Amz-Signature"),
     };
-    let payload_hash = parts
-        .headers
-        .get("x-amz-content-sha256")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
     let signed_headers = &auth.authorization.signed_headers;
-    let canonical = CanonicalRequest::from_parts(parts, signed_headers, payload_hash, options);
+    let canonical =
+        CanonicalRequest::from_parts(parts, signed_headers, &auth.payload_hash, options);
     let scope = auth.authorization.scope.as_str();
     let sts = StringToSign::new(ALGORITHM, &auth.timestamp, scope, canonical.hash());
     if auth.authorization.signature.verify(&sts.sign(key)) {

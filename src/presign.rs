@@ -1,0 +1,269 @@
+//! Issuing presigned URLs: the share links a storage server hands to its users.
+//!
+//! A presigned URL is signed with the same canonical pieces the verifier uses, so a URL
+//! issued here verifies through [`S3AuthLayer`](crate::S3AuthLayer) exactly like one issued
+//! by an AWS SDK for the same request.
+//!
+//! ```
+//! use std::time::{Duration, UNIX_EPOCH};
+//! use tower_s3_auth::Credential;
+//! use tower_s3_auth::presign::{PresignRequest, Presigner};
+//!
+//! let presigner = Presigner::new("http://127.0.0.1:9000", "us-east-1").unwrap();
+//! let credential = Credential::new("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
+//! let request = PresignRequest::get("photos", "2024/cat.jpg").expires_in(Duration::from_secs(3600));
+//! let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+//! let url = presigner.presign_v4(&credential, &request, now).unwrap();
+//! assert!(url.url.starts_with("http://127.0.0.1:9000/photos/2024/cat.jpg?X-Amz-Algorithm=AWS4-HMAC-SHA256&"));
+//! ```
+
+use std::time::{Duration, SystemTime};
+
+use http::header::HOST;
+use http::{HeaderMap, HeaderName, HeaderValue, Method};
+
+use crate::addressing::AddressingStyle;
+use crate::canonical::{encode_component, encode_path};
+use crate::credentials::Credential;
+use crate::error::{Error, ErrorKind};
+use crate::sigv4::query::MAX_EXPIRES;
+use crate::sigv4::{
+    ALGORITHM, CanonicalOptions, CanonicalRequest, CredentialScope, SignedHeaders, StringToSign,
+};
+use crate::timestamp;
+
+/// Where presigned URLs point: the server's endpoint, region and addressing style.
+#[derive(Clone, Debug)]
+pub struct Presigner {
+    scheme: String,
+    authority: String,
+    region: String,
+    service: String,
+    style: AddressingStyle,
+}
+
+/// One request to presign: method, bucket, key, lifetime, and any extra headers or query
+/// parameters it must carry (all of them signed).
+#[derive(Clone, Debug)]
+pub struct PresignRequest {
+    method: Method,
+    bucket: String,
+    key: String,
+    expires_in: Duration,
+    headers: HeaderMap,
+    query: Vec<(String, String)>,
+}
+
+/// A presigned request: the URL, and the headers the client must send with it (those that
+/// were signed besides `host`).
+#[derive(Clone, Debug)]
+pub struct PresignedUrl {
+    /// The method the URL is valid for.
+    pub method: Method,
+    /// The URL.
+    pub url: String,
+    /// The signed headers to send along, if any.
+    pub headers: HeaderMap,
+}
+
+fn invalid(message: impl Into<String>) -> Error {
+    Error::with_message(ErrorKind::InvalidArgument, message.into())
+}
+
+impl Presigner {
+    /// A presigner for an endpoint such as `https://s3.example.com` or
+    /// `http://127.0.0.1:9000`, path-style, service `s3`.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidArgument` when the endpoint is not `http(s)://host[:port]`.
+    pub fn new(endpoint: &str, region: impl Into<String>) -> Result<Self, Error> {
+        let uri: http::Uri = endpoint
+            .parse()
+            .map_err(|_| invalid("the endpoint is not a URL"))?;
+        let scheme = uri.scheme_str().filter(|s| matches!(*s, "http" | "https"));
+        let (Some(scheme), Some(authority)) = (scheme, uri.authority()) else {
+            return Err(invalid("the endpoint must be http(s)://host[:port]"));
+        };
+        Ok(Self {
+            scheme: scheme.to_owned(),
+            authority: authority.as_str().to_ascii_lowercase(),
+            region: region.into(),
+            service: "s3".to_owned(),
+            style: AddressingStyle::Path,
+        })
+    }
+
+    /// Addresses buckets as `bucket.HOST` instead of `HOST/bucket`.
+    #[must_use]
+    pub fn virtual_hosted(mut self) -> Self {
+        self.style = AddressingStyle::VirtualHosted;
+        self
+    }
+
+    /// The service name in the scope (`s3`).
+    #[must_use]
+    pub fn service(mut self, service: impl Into<String>) -> Self {
+        self.service = service.into();
+        self
+    }
+
+    /// The host and path of `request` under this endpoint; the path is encoded for the wire.
+    fn locate(&self, request: &PresignRequest) -> (String, String) {
+        let key = encode_path(request.key.as_bytes()).to_string();
+        match self.style {
+            AddressingStyle::VirtualHosted => (
+                format!("{}.{}", request.bucket, self.authority),
+                format!("/{key}"),
+            ),
+            _ => {
+                let bucket = encode_path(request.bucket.as_bytes());
+                let path = if request.key.is_empty() {
+                    format!("/{bucket}")
+                } else {
+                    format!("/{bucket}/{key}")
+                };
+                (self.authority.clone(), path)
+            }
+        }
+    }
+
+    /// Presigns `request` with SigV4 at time `now`: the query carries the credential, date,
+    /// lifetime, signed headers, session token (for a temporary credential) and signature;
+    /// the payload is `UNSIGNED-PAYLOAD` unless the request's query names its
+    /// `X-Amz-Content-Sha256`.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidArgument` for a lifetime outside 1 second to 7 days, or extra headers that
+    /// cannot be signed.
+    pub fn presign_v4(
+        &self,
+        credential: &Credential,
+        request: &PresignRequest,
+        now: SystemTime,
+    ) -> Result<PresignedUrl, Error> {
+        let seconds = request.expires_in.as_secs();
+        if !(1..=MAX_EXPIRES).contains(&seconds) {
+            return Err(invalid("a presigned URL lives from 1 second to 7 days"));
+        }
+        let (host, path) = self.locate(request);
+        let mut headers = request.headers.clone();
+        headers.insert(
+            HOST,
+            HeaderValue::from_str(&host).map_err(|_| invalid("bad host"))?,
+        );
+        let mut names: Vec<&str> = headers.keys().map(HeaderName::as_str).collect();
+        names.sort_unstable();
+        names.dedup();
+        let signed = SignedHeaders::parse(&names.join(";"))
+            .ok_or_else(|| invalid("the extra headers cannot be signed"))?;
+
+        let amz_date = timestamp::format_amz_date(now);
+        let scope = CredentialScope::new(&amz_date[..8], &self.region, &self.service);
+        let mut params: Vec<(String, String)> = request.query.clone();
+        params.extend([
+            ("X-Amz-Algorithm".to_owned(), ALGORITHM.to_owned()),
+            (
+                "X-Amz-Credential".to_owned(),
+                format!("{}/{scope}", credential.access_key_id()),
+            ),
+            ("X-Amz-Date".to_owned(), amz_date.clone()),
+            ("X-Amz-Expires".to_owned(), seconds.to_string()),
+            ("X-Amz-SignedHeaders".to_owned(), signed.as_str().to_owned()),
+        ]);
+        if let Some(token) = credential.session_token() {
+            params.push(("X-Amz-Security-Token".to_owned(), token.expose().to_owned()));
+        }
+        let query = encode_query(&params);
+        // A URL that signs its body's hash names it in the query; otherwise the body is free.
+        let payload_hash = request
+            .query
+            .iter()
+            .find(|(k, _)| k == "X-Amz-Content-Sha256")
+            .map_or("UNSIGNED-PAYLOAD", |(_, v)| v.as_str());
+
+        let canonical = CanonicalRequest::new(
+            &request.method,
+            &path,
+            &query,
+            &headers,
+            Some(&host),
+            &signed,
+            payload_hash,
+            CanonicalOptions::default(),
+        );
+        let sts = StringToSign::new(ALGORITHM, &amz_date, scope.as_str(), canonical.hash());
+        let key = crate::sigv4::SigningKey::derive(credential.secret().expose(), &scope);
+        let signature = sts.sign(&key).to_hex();
+
+        headers.remove(HOST);
+        Ok(PresignedUrl {
+            method: request.method.clone(),
+            url: format!(
+                "{}://{host}{path}?{query}&X-Amz-Signature={signature}",
+                self.scheme
+            ),
+            headers,
+        })
+    }
+}
+
+/// `k=v&…` with keys and values `UriEncode`d, in the order given.
+fn encode_query(params: &[(String, String)]) -> String {
+    let mut out = String::new();
+    for (i, (key, value)) in params.iter().enumerate() {
+        if i > 0 {
+            out.push('&');
+        }
+        out.push_str(&encode_component(key.as_bytes()).to_string());
+        out.push('=');
+        out.push_str(&encode_component(value.as_bytes()).to_string());
+    }
+    out
+}
+
+impl PresignRequest {
+    /// A request for `method` on `bucket`/`key`, valid for 15 minutes.
+    pub fn new(method: Method, bucket: impl Into<String>, key: impl Into<String>) -> Self {
+        Self {
+            method,
+            bucket: bucket.into(),
+            key: key.into(),
+            expires_in: Duration::from_secs(900),
+            headers: HeaderMap::new(),
+            query: Vec::new(),
+        }
+    }
+
+    /// A `GET` of an object: a download link.
+    pub fn get(bucket: impl Into<String>, key: impl Into<String>) -> Self {
+        Self::new(Method::GET, bucket, key)
+    }
+
+    /// A `PUT` of an object: an upload link.
+    pub fn put(bucket: impl Into<String>, key: impl Into<String>) -> Self {
+        Self::new(Method::PUT, bucket, key)
+    }
+
+    /// How long the URL stays valid (1 second to 7 days).
+    #[must_use]
+    pub fn expires_in(mut self, lifetime: Duration) -> Self {
+        self.expires_in = lifetime;
+        self
+    }
+
+    /// A header the client must send, signed (e.g. `content-type` for an upload link).
+    #[must_use]
+    pub fn header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.headers.append(name, value);
+        self
+    }
+
+    /// A query parameter the URL carries, signed (e.g. `response-content-disposition`).
+    #[must_use]
+    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.query.push((name.into(), value.into()));
+        self
+    }
+}

@@ -1,0 +1,228 @@
+//! Presigned SigV4 requests: authentication in the query string (`X-Amz-Algorithm`,
+//! `X-Amz-Credential`, `X-Amz-Date`, `X-Amz-Expires`, `X-Amz-SignedHeaders`,
+//! `X-Amz-Signature`, and optionally `X-Amz-Security-Token`, `X-Amz-Content-Sha256`).
+
+use std::time::{Duration, SystemTime};
+
+use http::request::Parts;
+use percent_encoding::percent_decode_str;
+
+use super::authorization::parse_credential;
+use super::verify::{SigV4Auth, check_scope, check_signed_headers};
+use super::{ALGORITHM, Authorization, Signature, SignedHeaders};
+use crate::config::Config;
+use crate::error::{Error, ErrorKind};
+use crate::payload::PayloadHash;
+use crate::timestamp;
+
+/// The longest validity S3 lets a presigned URL have: seven days.
+pub(crate) const MAX_EXPIRES: u64 = 604_800;
+
+const NAMES: [&str; 8] = [
+    "X-Amz-Algorithm",
+    "X-Amz-Credential",
+    "X-Amz-Date",
+    "X-Amz-Expires",
+    "X-Amz-SignedHeaders",
+    "X-Amz-Signature",
+    "X-Amz-Security-Token",
+    "X-Amz-Content-Sha256",
+];
+
+fn query_error(message: impl Into<String>) -> Error {
+    Error::with_message(ErrorKind::AuthorizationQueryParametersError, message.into())
+}
+
+/// The authentication parameters of the query, decoded; each at most once.
+fn parameters(query: &str) -> Result<[Option<String>; 8], Error> {
+    let mut found: [Option<String>; 8] = Default::default();
+    for pair in query.split('&') {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let Some(i) = NAMES.iter().position(|n| *n == key) else {
+            continue;
+        };
+        let value = percent_decode_str(value)
+            .decode_utf8()
+            .map_err(|_| query_error(format!("{key} must be UTF-8.")))?;
+        if found[i].replace(value.into_owned()).is_some() {
+            return Err(query_error(format!("{key} must appear only once.")));
+        }
+    }
+    Ok(found)
+}
+
+/// Checks a presigned request up to the credential lookup: parameters, date, expiry, scope,
+/// signed headers.
+pub(crate) fn check_query(
+    parts: &Parts,
+    config: &Config,
+    now: SystemTime,
+) -> Result<SigV4Auth, Error> {
+    let [
+        algorithm,
+        credential,
+        date,
+        expires,
+        signed_headers,
+        signature,
+        token,
+        content_sha256,
+    ] = parameters(parts.uri.query().unwrap_or(""))?;
+    let (
+        Some(algorithm),
+        Some(credential),
+        Some(date),
+        Some(expires),
+        Some(signed_headers),
+        Some(signature),
+    ) = (
+        algorithm,
+        credential,
+        date,
+        expires,
+        signed_headers,
+        signature,
+    )
+    else {
+        return Err(query_error(
+            "Query-string authentication version 4 requires the X-Amz-Algorithm, \
+             X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and \
+             X-Amz-Expires parameters.",
+        ));
+    };
+    if algorithm != ALGORITHM {
+        return Err(query_error(
+            "X-Amz-Algorithm only supports \"AWS4-HMAC-SHA256\"",
+        ));
+    }
+    let (access_key_id, scope) = parse_credential(&credential).ok_or_else(|| {
+        query_error(
+            "Error parsing the X-Amz-Credential parameter; the Credential is mal-formed; \
+             expecting \"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\".",
+        )
+    })?;
+    let signed_at = timestamp::parse_amz_date(&date).ok_or_else(|| {
+        query_error("X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"")
+    })?;
+    let lifetime = parse_expires(&expires, config)?;
+    let signature = Signature::from_hex(&signature)
+        .ok_or_else(|| query_error("X-Amz-Signature must be 64 lowercase hexadecimal digits."))?;
+    let signed_headers = SignedHeaders::parse(&signed_headers).ok_or_else(|| {
+        query_error("X-Amz-SignedHeaders must be lowercase names, sorted, separated by ';'.")
+    })?;
+
+    check_validity(signed_at, lifetime, &expires, now, config)?;
+    check_scope(&scope, &date, config, |detail| {
+        query_error(format!(
+            "Error parsing the X-Amz-Credential parameter; {detail}"
+        ))
+    })?;
+    check_signed_headers(parts, &signed_headers)?;
+
+    let (payload, payload_hash) = match content_sha256 {
+        None => (PayloadHash::Unsigned, "UNSIGNED-PAYLOAD".to_owned()),
+        Some(text) => match PayloadHash::parse(&text) {
+            Some(p @ (PayloadHash::Unsigned | PayloadHash::Sha256(_))) => (p, text),
+            _ => {
+                return Err(query_error(
+                    "X-Amz-Content-Sha256 must be UNSIGNED-PAYLOAD or a valid sha256 value.",
+                ));
+            }
+        },
+    };
+    Ok(SigV4Auth {
+        authorization: Authorization {
+            access_key_id,
+            scope,
+            signed_headers,
+            signature,
+        },
+        timestamp: date,
+        payload,
+        payload_hash,
+        presigned: true,
+        token,
+    })
+}
+
+/// `X-Amz-Expires`: whole seconds, 1 up to the configured maximum (at most a week).
+fn parse_expires(text: &str, config: &Config) -> Result<Duration, Error> {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(query_error("X-Amz-Expires should be a number"));
+    }
+    if text.starts_with('-') {
+        return Err(query_error("X-Amz-Expires must be non-negative"));
+    }
+    let seconds: u64 = digits.parse().unwrap_or(u64::MAX);
+    let max = config.max_presign_expiry.as_secs().min(MAX_EXPIRES);
+    if seconds > max {
+        return Err(query_error(format!(
+            "X-Amz-Expires must be less than a week (in seconds); that is, the given \
+             X-Amz-Expires must be less than {max} seconds"
+        )));
+    }
+    if seconds == 0 {
+        return Err(query_error("X-Amz-Expires must be at least 1 second"));
+    }
+    Ok(Duration::from_secs(seconds))
+}
+
+/// A presigned URL is valid from its date (less the allowed skew) until date + expires.
+fn check_validity(
+    signed_at: SystemTime,
+    lifetime: Duration,
+    expires_text: &str,
+    now: SystemTime,
+    config: &Config,
+) -> Result<(), Error> {
+    if signed_at > now + config.max_skew {
+        return Err(
+            Error::with_message(ErrorKind::AccessDenied, "Request is not valid yet")
+                .extra("X-Amz-Date", timestamp::format_amz_date(signed_at))
+                .extra("ServerTime", timestamp::format_iso8601(now)),
+        );
+    }
+    let expiry = signed_at + lifetime;
+    if now > expiry {
+        return Err(
+            Error::with_message(ErrorKind::AccessDenied, "Request has expired")
+                .extra("X-Amz-Expires", expires_text)
+                .extra("Expires", timestamp::format_iso8601(expiry))
+                .extra("ServerTime", timestamp::format_iso8601(now)),
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expires_bounds() {
+        let config = Config::default();
+        assert_eq!(parse_expires("1", &config).unwrap(), Duration::from_secs(1));
+        assert_eq!(
+            parse_expires("604800", &config).unwrap(),
+            Duration::from_secs(604_800)
+        );
+        for (bad, message) in [
+            ("604801", "less than a week"),
+            ("0", "at least 1"),
+            ("-5", "non-negative"),
+            ("abc", "should be a number"),
+            ("", "should be a number"),
+            ("99999999999999999999999", "less than a week"),
+        ] {
+            let err = parse_expires(bad, &config).unwrap_err();
+            assert!(err.message().contains(message), "{bad}: {}", err.message());
+        }
+    }
+
+    #[test]
+    fn repeated_parameter_is_refused() {
+        let err = parameters("X-Amz-Date=1&X-Amz-Date=2").unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::AuthorizationQueryParametersError);
+    }
+}
