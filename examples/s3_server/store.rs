@@ -1,0 +1,151 @@
+//! The in-memory buckets and objects.
+//!
+//! One lock over everything: the server is a showcase, and each operation holds the lock for a
+//! map lookup or insert only, never across an `await` or while a body is being read.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::time::SystemTime;
+
+use bytes::Bytes;
+use http::{HeaderName, HeaderValue};
+
+use super::errors::S3Error;
+
+/// A stored object. Immutable: a write replaces the whole object.
+#[derive(Debug)]
+pub(crate) struct Object {
+    pub(crate) data: Bytes,
+    /// The quoted hex MD5 of `data`, as S3 sends it in `ETag`.
+    pub(crate) etag: String,
+    pub(crate) last_modified: SystemTime,
+    /// The principal who wrote it.
+    pub(crate) owner: String,
+    /// `Content-Type`, the other representation headers and `x-amz-meta-*`, returned as sent.
+    pub(crate) headers: Vec<(HeaderName, HeaderValue)>,
+}
+
+/// A bucket: its owner, its creation time and its objects sorted by key (listings need the
+/// order).
+#[derive(Debug)]
+pub(crate) struct Bucket {
+    pub(crate) owner: String,
+    pub(crate) created: SystemTime,
+    pub(crate) objects: BTreeMap<String, Arc<Object>>,
+}
+
+/// Every bucket, by name.
+///
+/// Ownership is recorded but not enforced: any authenticated caller may use any bucket.
+#[derive(Debug, Default)]
+pub(crate) struct Store {
+    buckets: RwLock<BTreeMap<String, Bucket>>,
+}
+
+impl Store {
+    // A panic while holding the lock cannot leave a map half-updated (every write is one
+    // insert or remove), so a poisoned lock is still safe to use.
+    fn read(&self) -> RwLockReadGuard<'_, BTreeMap<String, Bucket>> {
+        self.buckets.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, BTreeMap<String, Bucket>> {
+        self.buckets.write().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Runs `f` on the bucket, or fails with `NoSuchBucket`.
+    pub(crate) fn with_bucket<T>(
+        &self,
+        name: &str,
+        f: impl FnOnce(&Bucket) -> T,
+    ) -> Result<T, S3Error> {
+        self.read()
+            .get(name)
+            .map(f)
+            .ok_or_else(|| S3Error::no_such_bucket(name))
+    }
+
+    fn with_bucket_mut<T>(
+        &self,
+        name: &str,
+        f: impl FnOnce(&mut Bucket) -> T,
+    ) -> Result<T, S3Error> {
+        self.write()
+            .get_mut(name)
+            .map(f)
+            .ok_or_else(|| S3Error::no_such_bucket(name))
+    }
+
+    /// The names and creation times of all buckets, sorted by name.
+    pub(crate) fn buckets(&self) -> Vec<(String, SystemTime)> {
+        self.read()
+            .iter()
+            .map(|(name, bucket)| (name.clone(), bucket.created))
+            .collect()
+    }
+
+    pub(crate) fn create_bucket(
+        &self,
+        name: &str,
+        owner: &str,
+        now: SystemTime,
+    ) -> Result<(), S3Error> {
+        let mut buckets = self.write();
+        match buckets.get(name) {
+            Some(bucket) if bucket.owner == owner => {
+                Err(S3Error::bucket_already_owned_by_you(name))
+            }
+            Some(_) => Err(S3Error::bucket_already_exists(name)),
+            None => {
+                let bucket = Bucket {
+                    owner: owner.to_owned(),
+                    created: now,
+                    objects: BTreeMap::new(),
+                };
+                buckets.insert(name.to_owned(), bucket);
+                Ok(())
+            }
+        }
+    }
+
+    pub(crate) fn delete_bucket(&self, name: &str) -> Result<(), S3Error> {
+        let mut buckets = self.write();
+        match buckets.get(name) {
+            None => Err(S3Error::no_such_bucket(name)),
+            Some(bucket) if !bucket.objects.is_empty() => Err(S3Error::bucket_not_empty(name)),
+            Some(_) => {
+                buckets.remove(name);
+                Ok(())
+            }
+        }
+    }
+
+    pub(crate) fn get_object(&self, bucket: &str, key: &str) -> Result<Arc<Object>, S3Error> {
+        self.with_bucket(bucket, |b| b.objects.get(key).cloned())?
+            .ok_or_else(|| S3Error::no_such_key(key))
+    }
+
+    pub(crate) fn put_object(
+        &self,
+        bucket: &str,
+        key: &str,
+        object: Object,
+    ) -> Result<(), S3Error> {
+        self.with_bucket_mut(bucket, |b| {
+            b.objects.insert(key.to_owned(), Arc::new(object));
+        })
+    }
+
+    /// Deletes the keys that exist; deleting a missing key succeeds, as in S3.
+    pub(crate) fn delete_objects<'k>(
+        &self,
+        bucket: &str,
+        keys: impl IntoIterator<Item = &'k str>,
+    ) -> Result<(), S3Error> {
+        self.with_bucket_mut(bucket, |b| {
+            for key in keys {
+                b.objects.remove(key);
+            }
+        })
+    }
+}
