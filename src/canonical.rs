@@ -107,11 +107,11 @@ pub(crate) fn canonical_query(query: &str, skip: Option<&str>) -> String {
         .filter(|p| !p.is_empty())
         .filter_map(|pair| {
             let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-            let key = percent_decode_str(key).collect::<Vec<u8>>();
+            let key = decode_query_component(key);
             if skip.is_some_and(|s| s.as_bytes() == key.as_slice()) {
                 return None;
             }
-            let value = percent_decode_str(value).collect::<Vec<u8>>();
+            let value = decode_query_component(value);
             Some((
                 encode_component(&key).to_string(),
                 encode_component(&value).to_string(),
@@ -130,6 +130,20 @@ pub(crate) fn canonical_query(query: &str, skip: Option<&str>) -> String {
         out.push_str(value);
     }
     out
+}
+
+/// Decodes a query key or value: `%XX` escapes, and `+` as a space, as form-encoded query
+/// strings mean it and as the AWS signers read it (SDKs themselves always send `%2B`).
+pub(crate) fn decode_query_component(text: &str) -> Vec<u8> {
+    // Split first, so that only a literal `+` becomes a space and an escaped `%2B` a plus.
+    let mut bytes = Vec::with_capacity(text.len());
+    for (i, piece) in text.split('+').enumerate() {
+        if i > 0 {
+            bytes.push(b' ');
+        }
+        bytes.extend(percent_decode_str(piece));
+    }
+    bytes
 }
 
 /// Appends the canonical value of header `name`: every value in arrival order, each trimmed
@@ -195,6 +209,16 @@ mod tests {
             "a=0&a=1&b=2&c=&d=%2F%20x"
         );
         assert_eq!(canonical_query("", None), "");
+    }
+
+    #[test]
+    fn a_literal_plus_in_the_query_is_a_space_and_an_escaped_one_a_plus() {
+        assert_eq!(
+            canonical_query("prefix=a+b&k=%2B", None),
+            "k=%2B&prefix=a%20b"
+        );
+        assert_eq!(decode_query_component("+a+"), b" a ");
+        assert_eq!(decode_query_component("a%20b"), b"a b");
     }
 
     #[test]

@@ -46,6 +46,23 @@ pub enum SignatureV2 {
     Reject,
 }
 
+/// Whether a chunk of an `aws-chunked` body other than the last may be smaller than 8 KiB.
+///
+/// Amazon S3 refuses such a chunk with `InvalidChunkSizeError`. MinIO and Ceph accept it,
+/// and so does this crate by default: the framing stays verified either way (every chunk is
+/// signed or covered by the checksum), and legitimate encoders produce small chunks — an SDK
+/// that re-chunks a stream whose reads return short buffers, or a body relayed from an HTTP
+/// `Transfer-Encoding: chunked` stream, emits whatever sizes its source delivered.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ChunkSizePolicy {
+    /// Accept chunks of any size, as MinIO and Ceph do.
+    #[default]
+    Lenient,
+    /// Refuse a non-final chunk under 8192 bytes with `InvalidChunkSizeError`, as S3 does.
+    Strict,
+}
+
 /// The settings of [`S3AuthLayer`](crate::S3AuthLayer); see each builder method there.
 #[derive(Clone)]
 pub struct Config {
@@ -61,6 +78,10 @@ pub struct Config {
     pub(crate) domains: Vec<String>,
     pub(crate) signature_v2: SignatureV2,
     pub(crate) max_presign_expiry: Duration,
+    pub(crate) max_chunk_size: usize,
+    pub(crate) max_chunk_line: usize,
+    pub(crate) max_trailer_size: usize,
+    pub(crate) chunk_size_policy: ChunkSizePolicy,
 }
 
 impl Default for Config {
@@ -78,6 +99,10 @@ impl Default for Config {
             domains: Vec::new(),
             signature_v2: SignatureV2::Accept,
             max_presign_expiry: Duration::from_secs(604_800),
+            max_chunk_size: 16 * 1024 * 1024,
+            max_chunk_line: 4 * 1024,
+            max_trailer_size: 16 * 1024,
+            chunk_size_policy: ChunkSizePolicy::Lenient,
         }
     }
 }
@@ -109,6 +134,10 @@ impl fmt::Debug for Config {
             .field("domains", &self.domains)
             .field("signature_v2", &self.signature_v2)
             .field("max_presign_expiry", &self.max_presign_expiry)
+            .field("max_chunk_size", &self.max_chunk_size)
+            .field("max_chunk_line", &self.max_chunk_line)
+            .field("max_trailer_size", &self.max_trailer_size)
+            .field("chunk_size_policy", &self.chunk_size_policy)
             .finish()
     }
 }

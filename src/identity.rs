@@ -10,6 +10,10 @@ pub enum AuthScheme {
     SigV4Header,
     /// SigV4 in the query string: a presigned URL.
     SigV4Query,
+    /// SigV2 in the `Authorization` header (`AWS AKID:SIGNATURE`).
+    SigV2Header,
+    /// SigV2 in the query string (`AWSAccessKeyId`, `Expires`, `Signature`).
+    SigV2Query,
 }
 
 /// The verified caller, inserted into the request extensions by the layer.

@@ -73,15 +73,19 @@ mod key_cache;
 mod layer;
 mod payload;
 pub mod presign;
+pub mod sigv2;
 pub mod sigv4;
 mod timestamp;
 mod verify;
 
 pub use addressing::{AddressingStyle, S3Target};
 pub use body::VerifyingBody;
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub use body::fuzz_aws_chunked;
 pub use canonical::{PathNormalization, UriEncoding};
 pub use clock::{Clock, FixedClock, SystemClock};
-pub use config::{AnonymousRequests, Config, SignatureDiagnostics, SignatureV2};
+pub use config::{AnonymousRequests, ChunkSizePolicy, Config, SignatureDiagnostics, SignatureV2};
 pub use credentials::{
     Credential, CredentialStore, Lookup, SecretKey, StaticCredentials, StoreError,
 };

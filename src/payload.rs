@@ -4,6 +4,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use http::HeaderMap;
 
+use crate::body::ChecksumAlgorithm;
 use crate::error::{Error, ErrorKind};
 
 /// The streaming (`aws-chunked`) payload modes.
@@ -104,6 +105,60 @@ pub(crate) fn content_md5(headers: &HeaderMap) -> Result<Option<[u8; 16]>, Error
     }
 }
 
+/// Parses `x-amz-decoded-content-length`, the payload size of a streaming upload.
+///
+/// # Errors
+///
+/// `MissingContentLength` when it is missing (S3 requires it), `InvalidArgument` when it is
+/// not a decimal number.
+pub(crate) fn decoded_content_length(headers: &HeaderMap) -> Result<u64, Error> {
+    let Some(value) = headers.get("x-amz-decoded-content-length") else {
+        return Err(Error::new(ErrorKind::MissingContentLength));
+    };
+    let text = value.to_str().unwrap_or("");
+    let parsed = text
+        .bytes()
+        .all(|b| b.is_ascii_digit())
+        .then(|| text.parse::<u64>().ok())
+        .flatten();
+    parsed.ok_or_else(|| {
+        Error::with_message(
+            ErrorKind::InvalidArgument,
+            "x-amz-decoded-content-length must be a non-negative integer.",
+        )
+        .extra("ArgumentName", "x-amz-decoded-content-length")
+        .extra("ArgumentValue", text)
+    })
+}
+
+/// The trailers a streaming upload declares in `x-amz-trailer`: comma-separated names,
+/// lowercased, each one of S3's checksum headers and named once.
+///
+/// # Errors
+///
+/// `InvalidRequest` for any other name, an empty name or a repeated one.
+pub(crate) fn declared_trailers(headers: &HeaderMap) -> Result<Vec<String>, Error> {
+    let unsupported = || {
+        Error::with_message(
+            ErrorKind::InvalidRequest,
+            "The value specified in the x-amz-trailer header is not supported",
+        )
+    };
+    let mut names: Vec<String> = Vec::new();
+    for value in headers.get_all("x-amz-trailer") {
+        let text = value.to_str().map_err(|_| unsupported())?;
+        for name in text.split(',') {
+            let name = name.trim_matches([' ', '\t']).to_ascii_lowercase();
+            let known = ChecksumAlgorithm::from_header_name(&name).is_some();
+            if !known || names.contains(&name) {
+                return Err(unsupported());
+            }
+            names.push(name);
+        }
+    }
+    Ok(names)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -137,6 +192,44 @@ mod tests {
             headers.insert("content-md5", bad.parse().unwrap());
             let err = content_md5(&headers).unwrap_err();
             assert_eq!(err.kind(), ErrorKind::InvalidDigest, "{bad}");
+        }
+    }
+
+    #[test]
+    fn decoded_content_length_is_required_and_decimal() {
+        let mut headers = HeaderMap::new();
+        let missing = decoded_content_length(&headers).unwrap_err();
+        assert_eq!(missing.kind(), ErrorKind::MissingContentLength, "missing");
+        headers.insert("x-amz-decoded-content-length", "66560".parse().unwrap());
+        assert_eq!(decoded_content_length(&headers).unwrap(), 66560);
+        for bad in ["-1", "+5", "1e3", "", "18446744073709551616"] {
+            headers.insert("x-amz-decoded-content-length", bad.parse().unwrap());
+            let error = decoded_content_length(&headers).unwrap_err();
+            assert_eq!(error.kind(), ErrorKind::InvalidArgument, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn declared_trailers_are_checksum_names_once() {
+        let mut headers = HeaderMap::new();
+        assert!(
+            declared_trailers(&headers).unwrap().is_empty(),
+            "none declared"
+        );
+        headers.insert("x-amz-trailer", "X-Amz-Checksum-CRC32C".parse().unwrap());
+        assert_eq!(
+            declared_trailers(&headers).unwrap(),
+            ["x-amz-checksum-crc32c"]
+        );
+        for bad in [
+            "first,second",
+            "x-amz-checksum-md5",
+            "x-amz-checksum-crc32, x-amz-checksum-crc32",
+            "",
+        ] {
+            headers.insert("x-amz-trailer", bad.parse().unwrap());
+            let error = declared_trailers(&headers).unwrap_err();
+            assert_eq!(error.kind(), ErrorKind::InvalidRequest, "{bad:?}");
         }
     }
 }

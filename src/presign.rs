@@ -209,6 +209,64 @@ impl Presigner {
     }
 }
 
+impl Presigner {
+    /// Presigns `request` with Signature Version 2 at time `now`: the query carries
+    /// `AWSAccessKeyId`, `Expires` (seconds since the epoch) and `Signature`, and the session
+    /// token of a temporary credential as `x-amz-security-token`.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidArgument` for a lifetime outside 1 second to 7 days.
+    pub fn presign_v2(
+        &self,
+        credential: &Credential,
+        request: &PresignRequest,
+        now: SystemTime,
+    ) -> Result<PresignedUrl, Error> {
+        let seconds = request.expires_in.as_secs();
+        if !(1..=MAX_EXPIRES).contains(&seconds) {
+            return Err(invalid("a presigned URL lives from 1 second to 7 days"));
+        }
+        let expires = (now + request.expires_in)
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_err(|_| invalid("the expiry is before 1970"))?
+            .as_secs()
+            .to_string();
+        let (host, path) = self.locate(request);
+        let mut params = request.query.clone();
+        if let Some(token) = credential.session_token() {
+            params.push(("x-amz-security-token".to_owned(), token.expose().to_owned()));
+        }
+        let query = encode_query(&params);
+        let uri: http::Uri = format!("{path}?{query}")
+            .parse()
+            .map_err(|_| invalid("the key does not make a valid URL"))?;
+        let bucket_from_host =
+            (self.style == AddressingStyle::VirtualHosted).then_some(request.bucket.as_str());
+        let sts = crate::sigv2::StringToSign::for_request(
+            &request.method,
+            &uri,
+            &request.headers,
+            bucket_from_host,
+            Some(&expires),
+        );
+        let signature = sts.sign(credential.secret().expose()).to_base64();
+
+        let separator = if query.is_empty() { "" } else { "&" };
+        let url = format!(
+            "{}://{host}{path}?{query}{separator}AWSAccessKeyId={}&Expires={expires}&Signature={}",
+            self.scheme,
+            encode_component(credential.access_key_id().as_bytes()),
+            encode_component(signature.as_bytes()),
+        );
+        Ok(PresignedUrl {
+            method: request.method.clone(),
+            url,
+            headers: request.headers.clone(),
+        })
+    }
+}
+
 /// `k=v&…` with keys and values `UriEncode`d, in the order given.
 fn encode_query(params: &[(String, String)]) -> String {
     let mut out = String::new();

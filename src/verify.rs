@@ -11,15 +11,16 @@ use std::time::SystemTime;
 use http::header::AUTHORIZATION;
 use http::request::Parts;
 
-use crate::addressing::S3Target;
-use crate::body::BodyPlan;
+use crate::addressing::{AddressingStyle, S3Target};
+use crate::body::{BodyPlan, ChunkSigning, StreamingLimits};
 use crate::config::{AnonymousRequests, Config, SignatureDiagnostics, SignatureV2};
 use crate::credentials::{Credential, CredentialStore};
 use crate::error::{Error, ErrorKind};
 use crate::identity::{AuthScheme, Identity};
 use crate::key_cache::SigningKeyCache;
-use crate::payload::{self, PayloadHash};
-use crate::sigv4::{self, verify::SigV4Auth};
+use crate::payload::{PayloadHash, StreamingMode};
+use crate::sigv2::{self, verify::V2Auth};
+use crate::sigv4::{self, SigningKey, verify::SigV4Auth};
 
 /// A request's authentication after the checks that need no secret.
 #[derive(Debug)]
@@ -28,6 +29,8 @@ pub(crate) enum Pending {
     Anonymous,
     /// SigV4 in the `Authorization` header.
     SigV4(Box<SigV4Auth>),
+    /// SigV2, in the `Authorization` header or a presigned URL.
+    SigV2(Box<V2Auth>),
 }
 
 impl Pending {
@@ -35,6 +38,7 @@ impl Pending {
         match self {
             Self::Anonymous => None,
             Self::SigV4(auth) => Some(&auth.authorization.access_key_id),
+            Self::SigV2(auth) => Some(&auth.access_key_id),
         }
     }
 
@@ -43,6 +47,7 @@ impl Pending {
         match self {
             Self::Anonymous => None,
             Self::SigV4(auth) => auth.token.as_deref().map(str::as_bytes),
+            Self::SigV2(auth) => auth.security_token.as_deref(),
         }
     }
 }
@@ -95,9 +100,25 @@ fn check_v2_allowed(config: &Config) -> Result<(), Error> {
     }
 }
 
+/// The bucket a virtual-hosted `Host` names: SigV2 signs it as the start of the resource.
+fn bucket_from_host(parts: &Parts, config: &Config) -> Option<String> {
+    let target = S3Target::of(parts, &config.domains);
+    target
+        .bucket
+        .filter(|_| target.style == AddressingStyle::VirtualHosted)
+}
+
 /// Detects the scheme and runs its checks that need no secret.
 pub(crate) fn check(parts: &Parts, config: &Config, now: SystemTime) -> Result<Pending, Error> {
-    let header = parts.headers.get(AUTHORIZATION);
+    let mut headers = parts.headers.get_all(AUTHORIZATION).iter();
+    let header = headers.next();
+    if headers.next().is_some() {
+        return Err(Error::with_message(
+            ErrorKind::AuthorizationHeaderMalformed,
+            "The authorization header is malformed; the request carries more than one \
+             Authorization header.",
+        ));
+    }
     let query_v4 = has_query_param(parts, &QUERY_AUTH_PARAMS);
     let query_v2 = has_query_param(parts, &QUERY_AUTH_PARAMS_V2);
     if u8::from(header.is_some()) + u8::from(query_v4) + u8::from(query_v2) > 1 {
@@ -117,7 +138,9 @@ pub(crate) fn check(parts: &Parts, config: &Config, now: SystemTime) -> Result<P
         }
         if query_v2 {
             check_v2_allowed(config)?;
-            return Err(not_implemented("Signature Version 2"));
+            let bucket = bucket_from_host(parts, config);
+            let auth = sigv2::verify::check_query(parts, bucket.as_deref(), now)?;
+            return Ok(Pending::SigV2(Box::new(auth)));
         }
         return Ok(Pending::Anonymous);
     };
@@ -141,7 +164,11 @@ pub(crate) fn check(parts: &Parts, config: &Config, now: SystemTime) -> Result<P
         "AWS4-ECDSA-P256-SHA256" => Err(not_implemented("Signature Version 4A")),
         "AWS" => {
             check_v2_allowed(config)?;
-            Err(not_implemented("Signature Version 2"))
+            let bucket = bucket_from_host(parts, config);
+            let credentials = rest.trim_start_matches(' ');
+            let auth =
+                sigv2::verify::check_header(parts, credentials, bucket.as_deref(), config, now)?;
+            Ok(Pending::SigV2(Box::new(auth)))
         }
         _ => Err(unsupported(value)),
     }
@@ -213,12 +240,10 @@ impl<C: CredentialStore> Verifier<C> {
                 let key = self.keys.signing_key(&credential, scope);
                 sigv4::verify::verify_signature(&auth, parts, &key, &self.config)?;
                 let body = match auth.payload {
-                    PayloadHash::Streaming(_) => {
-                        return Err(not_implemented("Streaming (aws-chunked) upload"));
+                    PayloadHash::Streaming(mode) => {
+                        streaming_plan(mode, &auth, key, parts, &self.config)?
                     }
-                    PayloadHash::Sha256(digest) => {
-                        BodyPlan::new(Some(digest), payload::content_md5(&parts.headers)?)
-                    }
+                    PayloadHash::Sha256(digest) => BodyPlan::for_sha256(digest, &parts.headers)?,
                     PayloadHash::Unsigned => BodyPlan::for_unsigned(&parts.headers)?,
                 };
                 let identity = Identity {
@@ -238,8 +263,53 @@ impl<C: CredentialStore> Verifier<C> {
                     body,
                 })
             }
+            Pending::SigV2(auth) => {
+                sigv2::verify::verify(&auth, &credential, &self.config)?;
+                let identity = Identity {
+                    access_key_id: credential.access_key_id().to_owned(),
+                    principal: credential.principal().to_owned(),
+                    scheme: if auth.presigned {
+                        AuthScheme::SigV2Query
+                    } else {
+                        AuthScheme::SigV2Header
+                    },
+                    region: None,
+                    target: target.clone(),
+                };
+                Ok(Verified {
+                    identity: Some(identity),
+                    target,
+                    body: BodyPlan::for_unsigned(&parts.headers)?,
+                })
+            }
         }
     }
+}
+
+/// The body plan of an `aws-chunked` upload whose seed signature just verified: the chunk
+/// signatures chain from it, with the same key, time and scope.
+fn streaming_plan(
+    mode: StreamingMode,
+    auth: &SigV4Auth,
+    key: SigningKey,
+    parts: &Parts,
+    config: &Config,
+) -> Result<BodyPlan, Error> {
+    let signing = ChunkSigning {
+        key,
+        timestamp: auth.timestamp.clone(),
+        scope: auth.authorization.scope.as_str().to_owned(),
+        seed: auth.authorization.signature.clone(),
+        access_key_id: auth.authorization.access_key_id.clone(),
+        diagnostics: config.diagnostics,
+    };
+    let limits = StreamingLimits {
+        max_chunk_size: config.max_chunk_size,
+        max_chunk_line: config.max_chunk_line,
+        max_trailer_size: config.max_trailer_size,
+        chunk_size_policy: config.chunk_size_policy,
+    };
+    BodyPlan::streaming(mode, signing, &parts.headers, limits)
 }
 
 /// `SignatureDoesNotMatch`, with S3's diagnostic elements unless they are switched off.

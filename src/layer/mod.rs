@@ -11,7 +11,9 @@ use tower_layer::Layer;
 
 use crate::canonical::{PathNormalization, UriEncoding};
 use crate::clock::Clock;
-use crate::config::{AnonymousRequests, Config, SignatureDiagnostics, SignatureV2};
+use crate::config::{
+    AnonymousRequests, ChunkSizePolicy, Config, SignatureDiagnostics, SignatureV2,
+};
 use crate::credentials::CredentialStore;
 use crate::key_cache::SigningKeyCache;
 use crate::verify::Verifier;
@@ -149,6 +151,30 @@ impl<C: CredentialStore> S3AuthLayer<C> {
     pub fn max_presign_expiry(self, expiry: Duration) -> Self {
         let expiry = expiry.min(Duration::from_secs(604_800));
         self.configure(|c| c.max_presign_expiry = expiry)
+    }
+
+    /// The largest chunk a streaming (`aws-chunked`) upload may announce; a larger one is
+    /// refused with 400 `InvalidArgument`. Default 16 MiB, as MinIO. A signed chunk is held
+    /// until its signature verifies, so this bounds the memory of one upload.
+    pub fn max_chunk_size(self, bytes: usize) -> Self {
+        self.configure(|c| c.max_chunk_size = bytes)
+    }
+
+    /// The longest chunk header line of a streaming upload, without its CRLF. Default 4 KiB;
+    /// a signed header line is under 100 bytes.
+    pub fn max_chunk_line(self, bytes: usize) -> Self {
+        self.configure(|c| c.max_chunk_line = bytes)
+    }
+
+    /// The largest trailer section of a streaming upload. Default 16 KiB.
+    pub fn max_trailer_size(self, bytes: usize) -> Self {
+        self.configure(|c| c.max_trailer_size = bytes)
+    }
+
+    /// Whether non-final chunks under 8 KiB are accepted ([`ChunkSizePolicy::Lenient`], the
+    /// default) or refused as S3 does.
+    pub fn chunk_size_policy(self, policy: ChunkSizePolicy) -> Self {
+        self.configure(|c| c.chunk_size_policy = policy)
     }
 
     /// The configuration in force.

@@ -86,6 +86,7 @@ where
                         parts.extensions.insert(identity);
                     }
                     parts.extensions.insert(verified.target);
+                    verified.body.rewrite_headers(&mut parts.headers);
                     let body = VerifyingBody::new(body, verified.body);
                     let response = inner.call(Request::from_parts(parts, body)).await?;
                     Ok(response.map(ResponseBody::inner))

@@ -5,11 +5,11 @@
 use std::time::{Duration, SystemTime};
 
 use http::request::Parts;
-use percent_encoding::percent_decode_str;
 
 use super::authorization::parse_credential;
 use super::verify::{SigV4Auth, check_scope, check_signed_headers};
 use super::{ALGORITHM, Authorization, Signature, SignedHeaders};
+use crate::canonical::decode_query_component;
 use crate::config::Config;
 use crate::error::{Error, ErrorKind};
 use crate::payload::PayloadHash;
@@ -41,10 +41,9 @@ fn parameters(query: &str) -> Result<[Option<String>; 8], Error> {
         let Some(i) = NAMES.iter().position(|n| *n == key) else {
             continue;
         };
-        let value = percent_decode_str(value)
-            .decode_utf8()
+        let value = String::from_utf8(decode_query_component(value))
             .map_err(|_| query_error(format!("{key} must be UTF-8.")))?;
-        if found[i].replace(value.into_owned()).is_some() {
+        if found[i].replace(value).is_some() {
             return Err(query_error(format!("{key} must appear only once.")));
         }
     }

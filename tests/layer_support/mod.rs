@@ -1,0 +1,199 @@
+//! The harness of the layer tests: an axum `Router` behind `S3AuthLayer`, whose handler records
+//! what it saw, and requests signed by the independent `aws-sigv4` crate.
+
+mod signer;
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use http::{HeaderMap, StatusCode};
+use tower::ServiceExt;
+use tower_s3_auth::{CredentialStore, Error, ErrorKind, Identity, S3AuthLayer};
+
+pub(crate) use signer::{Draft, Payload, Signer, encode_key, sign_with_scope};
+
+/// The server clock of every test: 2024-03-15T12:00:00Z, noon, so that ±15 minutes never
+/// changes the date.
+pub(crate) fn now() -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(1_710_504_000)
+}
+
+/// The `Host` every request is sent to (path-style addressing).
+pub(crate) const HOST: &str = "s3.example.test";
+
+/// More body than any test sends.
+const BODY_LIMIT: usize = 1024 * 1024;
+
+/// The S3 error a handler met while reading the body.
+#[derive(Clone, Debug)]
+pub(crate) struct BodyError {
+    pub(crate) kind: ErrorKind,
+    pub(crate) extras: Vec<(String, String)>,
+}
+
+impl BodyError {
+    pub(crate) fn extra(&self, name: &str) -> Option<&str> {
+        self.extras
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// How the handler's read of the body ended.
+#[derive(Clone, Debug)]
+pub(crate) enum BodyRead {
+    /// The body reached its end with every check passed.
+    Clean(Bytes),
+    /// Reading failed with this S3 error (`None`: an error that carried none).
+    Failed(Option<BodyError>),
+}
+
+/// One call of the inner handler.
+#[derive(Clone, Debug)]
+pub(crate) struct Seen {
+    pub(crate) identity: Option<Identity>,
+    pub(crate) body: BodyRead,
+}
+
+/// What the inner handler saw, shared with the test.
+#[derive(Clone, Debug, Default)]
+struct Probe(Arc<Mutex<Vec<Seen>>>);
+
+/// The inner service: records the call, reads the body to its end, answers 200 with the
+/// principal (or `anonymous`), or the S3 error the body produced.
+async fn record(
+    State(probe): State<Probe>,
+    identity: Option<Identity>,
+    request: Request,
+) -> Response {
+    let (parts, body) = request.into_parts();
+    let (read, response) = match axum::body::to_bytes(body, BODY_LIMIT).await {
+        Ok(bytes) => {
+            let who = identity
+                .as_ref()
+                .map_or("anonymous", |i| i.principal.as_str());
+            (
+                BodyRead::Clean(bytes),
+                (StatusCode::OK, who.to_owned()).into_response(),
+            )
+        }
+        Err(error) => match Error::find_in(&error) {
+            Some(s3) => {
+                let seen = BodyError {
+                    kind: s3.kind(),
+                    extras: s3
+                        .extras()
+                        .map(|(n, v)| (n.to_owned(), v.to_owned()))
+                        .collect(),
+                };
+                let response = s3.to_response(&parts.method, parts.uri.path());
+                (
+                    BodyRead::Failed(Some(seen)),
+                    response.map(Body::from).into_response(),
+                )
+            }
+            None => (
+                BodyRead::Failed(None),
+                StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+            ),
+        },
+    };
+    let seen = Seen {
+        identity,
+        body: read,
+    };
+    probe
+        .0
+        .lock()
+        .expect("no test panics while holding the probe")
+        .push(seen);
+    response
+}
+
+/// A router with one catch-all handler behind the layer under test.
+#[derive(Clone, Debug)]
+pub(crate) struct App {
+    router: Router,
+    probe: Probe,
+}
+
+impl App {
+    pub(crate) fn new<C: CredentialStore>(layer: S3AuthLayer<C>) -> Self {
+        let probe = Probe::default();
+        let router = Router::new()
+            .fallback(record)
+            .with_state(probe.clone())
+            .layer(layer);
+        Self { router, probe }
+    }
+
+    /// Sends one request through the router and collects the response.
+    pub(crate) async fn send(&self, request: http::Request<Body>) -> Reply {
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("the router is infallible");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = axum::body::to_bytes(response.into_body(), BODY_LIMIT)
+            .await
+            .expect("a response body is readable");
+        let body = String::from_utf8(body.to_vec()).expect("every response here is UTF-8");
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// Every call the inner handler received, in order.
+    pub(crate) fn seen(&self) -> Vec<Seen> {
+        self.probe
+            .0
+            .lock()
+            .expect("no test panics while holding the probe")
+            .clone()
+    }
+
+    /// How many times the inner handler was called.
+    pub(crate) fn calls(&self) -> usize {
+        self.probe
+            .0
+            .lock()
+            .expect("no test panics while holding the probe")
+            .len()
+    }
+}
+
+/// A response as the client sees it.
+#[derive(Debug)]
+pub(crate) struct Reply {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: String,
+}
+
+impl Reply {
+    /// The text of `<Code>` in an S3 error document.
+    pub(crate) fn code(&self) -> Option<String> {
+        self.element("Code")
+    }
+
+    /// The unescaped text of the first `<name>` element of the body.
+    pub(crate) fn element(&self, name: &str) -> Option<String> {
+        let open = format!("<{name}>");
+        let close = format!("</{name}>");
+        let start = self.body.find(&open)? + open.len();
+        let end = start + self.body[start..].find(&close)?;
+        let text = quick_xml::escape::unescape(&self.body[start..end]).ok()?;
+        Some(text.into_owned())
+    }
+}
