@@ -143,10 +143,7 @@ impl Presigner {
         request: &PresignRequest,
         now: SystemTime,
     ) -> Result<PresignedUrl, Error> {
-        let seconds = request.expires_in.as_secs();
-        if !(1..=MAX_EXPIRES).contains(&seconds) {
-            return Err(invalid("a presigned URL lives from 1 second to 7 days"));
-        }
+        let seconds = request.lifetime_seconds()?;
         let (host, path) = self.locate(request);
         let mut headers = request.headers.clone();
         headers.insert(
@@ -223,10 +220,7 @@ impl Presigner {
         request: &PresignRequest,
         now: SystemTime,
     ) -> Result<PresignedUrl, Error> {
-        let seconds = request.expires_in.as_secs();
-        if !(1..=MAX_EXPIRES).contains(&seconds) {
-            return Err(invalid("a presigned URL lives from 1 second to 7 days"));
-        }
+        request.lifetime_seconds()?;
         let expires = (now + request.expires_in)
             .duration_since(std::time::UNIX_EPOCH)
             .map_err(|_| invalid("the expiry is before 1970"))?
@@ -292,6 +286,15 @@ impl PresignRequest {
             headers: HeaderMap::new(),
             query: Vec::new(),
         }
+    }
+
+    /// The lifetime in whole seconds, checked to be 1 second to 7 days.
+    fn lifetime_seconds(&self) -> Result<u64, Error> {
+        let seconds = self.expires_in.as_secs();
+        if !(1..=MAX_EXPIRES).contains(&seconds) {
+            return Err(invalid("a presigned URL lives from 1 second to 7 days"));
+        }
+        Ok(seconds)
     }
 
     /// A `GET` of an object: a download link.

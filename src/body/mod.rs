@@ -40,6 +40,7 @@
 mod checksum;
 mod chunked;
 mod plain;
+mod signing;
 mod streaming;
 
 use std::pin::Pin;
@@ -57,7 +58,8 @@ use plain::{PlainChecks, PlainPlan};
 use streaming::{Step, Streaming, StreamingPlan};
 
 pub(crate) use checksum::ChecksumAlgorithm;
-pub(crate) use streaming::{ChunkSigning, StreamingLimits};
+pub(crate) use signing::ChunkSigning;
+pub(crate) use streaming::StreamingLimits;
 
 /// What the body must prove as it streams.
 #[derive(Debug, Default)]

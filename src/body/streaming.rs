@@ -14,29 +14,14 @@ use sha2::{Digest, Sha256};
 
 use super::checksum::{self, ChecksumPlan, Digests};
 use super::chunked::{Decoder, Event, Framing, FramingError, FramingLimits};
-use crate::config::{ChunkSizePolicy, SignatureDiagnostics};
+use super::signing::ChunkSigning;
+use crate::config::ChunkSizePolicy;
 use crate::error::{Error, ErrorKind};
 use crate::payload::{self, StreamingMode};
-use crate::sigv4::{Signature, SigningKey};
-
-/// `hex(SHA-256(""))`, the fourth line of every chunk's string to sign.
-const EMPTY_SHA256: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+use crate::sigv4::Signature;
 
 /// S3's smallest non-final chunk.
 const MIN_CHUNK_SIZE: u64 = 8192;
-
-/// What continues the signature chain of a signed upload: the request's signing key, time
-/// and scope, and the seed (the verified signature of the request itself).
-#[derive(Debug)]
-pub(crate) struct ChunkSigning {
-    pub(crate) key: SigningKey,
-    pub(crate) timestamp: String,
-    pub(crate) scope: String,
-    pub(crate) seed: Signature,
-    /// For `SignatureDoesNotMatch`'s `AWSAccessKeyId`.
-    pub(crate) access_key_id: String,
-    pub(crate) diagnostics: SignatureDiagnostics,
-}
 
 /// The limits of a streaming upload (see the layer's builder methods).
 #[derive(Clone, Copy, Debug)]
@@ -130,8 +115,6 @@ pub(crate) struct Streaming {
     decoder: Decoder,
     input: Bytes,
     at_eof: bool,
-    /// The last verified signature of the chain: the seed, then each chunk's.
-    previous: Option<Signature>,
     pending: Option<PendingChunk>,
     ready: VecDeque<Bytes>,
     decoded: u64,
@@ -159,14 +142,12 @@ impl Streaming {
         };
         let with_trailer = plan.mode != StreamingMode::Signed;
         let algorithm = plan.checksum.as_ref().map(|c| c.algorithm);
-        let previous = plan.signing.as_ref().map(|s| s.seed.clone());
         Self {
             decoder: Decoder::new(framing, with_trailer, limits),
             digests: Some(Digests::new(false, plan.md5.is_some(), algorithm)),
             plan,
             input: Bytes::new(),
             at_eof: false,
-            previous,
             pending: None,
             ready: VecDeque::new(),
             decoded: 0,
@@ -285,28 +266,13 @@ impl Streaming {
         Ok(())
     }
 
-    /// Checks the pending chunk's signature, then releases its data:
-    /// `AWS4-HMAC-SHA256-PAYLOAD\n<time>\n<scope>\n<previous>\n<sha256("")>\n<sha256(data)>`.
+    /// Checks the pending chunk's signature, then releases its data.
     fn verify_chunk(&mut self) -> Result<(), Error> {
-        let (Some(signing), Some(pending)) = (&self.plan.signing, self.pending.take()) else {
+        let (Some(signing), Some(pending)) = (&mut self.plan.signing, self.pending.take()) else {
             return Ok(());
         };
-        let previous = self
-            .previous
-            .as_ref()
-            .map(Signature::to_hex)
-            .unwrap_or_default();
-        let data_hash = hex::encode(pending.hasher.finalize());
-        let string_to_sign = format!(
-            "AWS4-HMAC-SHA256-PAYLOAD\n{}\n{}\n{previous}\n{EMPTY_SHA256}\n{data_hash}",
-            signing.timestamp, signing.scope
-        );
-        let expected = signing.key.sign(&[string_to_sign.as_bytes()]);
-        if !pending.signature.verify(&expected) {
-            return Err(mismatch(signing, &string_to_sign, &pending.signature));
-        }
+        signing.verify_chunk(pending.signature, pending.hasher.finalize().into())?;
         self.ready.extend(pending.held);
-        self.previous = Some(pending.signature);
         Ok(())
     }
 
@@ -324,9 +290,7 @@ impl Streaming {
         Ok(())
     }
 
-    /// Checks `x-amz-trailer-signature`:
-    /// `AWS4-HMAC-SHA256-TRAILER\n<time>\n<scope>\n<final chunk signature>\n<sha256(trailer)>`,
-    /// the trailer being each `name:value\n`.
+    /// Checks `x-amz-trailer-signature`, once, in the signed trailer mode.
     fn trailer_signature(&mut self, signature: &Signature) -> Result<(), Error> {
         let signing = match &self.plan.signing {
             Some(signing) if self.plan.mode == StreamingMode::SignedWithTrailer => signing,
@@ -335,20 +299,8 @@ impl Streaming {
         if self.trailer_signed {
             return Err(Error::new(ErrorKind::MalformedTrailerError));
         }
-        let previous = self
-            .previous
-            .as_ref()
-            .map(Signature::to_hex)
-            .unwrap_or_default();
-        let trailer_hash = hex::encode(std::mem::take(&mut self.trailer_hash).finalize());
-        let string_to_sign = format!(
-            "AWS4-HMAC-SHA256-TRAILER\n{}\n{}\n{previous}\n{trailer_hash}",
-            signing.timestamp, signing.scope
-        );
-        let expected = signing.key.sign(&[string_to_sign.as_bytes()]);
-        if !signature.verify(&expected) {
-            return Err(mismatch(signing, &string_to_sign, signature));
-        }
+        let trailer_hash = std::mem::take(&mut self.trailer_hash).finalize().into();
+        signing.verify_trailer(signature, trailer_hash)?;
         self.trailer_signed = true;
         Ok(())
     }
@@ -442,18 +394,4 @@ fn length_mismatch() -> Error {
         "You did not provide the number of bytes specified by the \
          x-amz-decoded-content-length HTTP header.",
     )
-}
-
-/// `SignatureDoesNotMatch` for a chunk or trailer, with S3's diagnostics unless switched off.
-fn mismatch(signing: &ChunkSigning, string_to_sign: &str, provided: &Signature) -> Error {
-    let error = Error::new(ErrorKind::SignatureDoesNotMatch);
-    if signing.diagnostics == SignatureDiagnostics::Omit {
-        return error;
-    }
-    let bytes: Vec<String> = string_to_sign.bytes().map(|b| format!("{b:02x}")).collect();
-    error
-        .extra("AWSAccessKeyId", signing.access_key_id.clone())
-        .extra("StringToSign", string_to_sign)
-        .extra("SignatureProvided", provided.to_hex())
-        .extra("StringToSignBytes", bytes.join(" "))
 }

@@ -57,31 +57,31 @@ pub(crate) fn check_query(
     config: &Config,
     now: SystemTime,
 ) -> Result<SigV4Auth, Error> {
+    let mut found = parameters(parts.uri.query().unwrap_or(""))?;
+    let mut take = |name: &str| {
+        NAMES
+            .iter()
+            .position(|n| *n == name)
+            .and_then(|i| found[i].take())
+    };
+    let (token, content_sha256) = (take("X-Amz-Security-Token"), take("X-Amz-Content-Sha256"));
+    let required = [
+        "X-Amz-Algorithm",
+        "X-Amz-Credential",
+        "X-Amz-Date",
+        "X-Amz-Expires",
+        "X-Amz-SignedHeaders",
+        "X-Amz-Signature",
+    ]
+    .map(&mut take);
     let [
-        algorithm,
-        credential,
-        date,
-        expires,
-        signed_headers,
-        signature,
-        token,
-        content_sha256,
-    ] = parameters(parts.uri.query().unwrap_or(""))?;
-    let (
         Some(algorithm),
         Some(credential),
         Some(date),
         Some(expires),
         Some(signed_headers),
         Some(signature),
-    ) = (
-        algorithm,
-        credential,
-        date,
-        expires,
-        signed_headers,
-        signature,
-    )
+    ] = required
     else {
         return Err(query_error(
             "Query-string authentication version 4 requires the X-Amz-Algorithm, \
