@@ -6,6 +6,7 @@
 #![allow(dead_code)]
 
 pub(crate) mod encoder;
+mod kinds;
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -21,13 +22,20 @@ use tower::ServiceExt;
 use tower_s3_auth::{Credential, Error, ErrorKind, FixedClock, S3AuthLayer, StaticCredentials};
 
 #[allow(unused_imports)]
-pub(crate) use encoder::{Alg, Encoded, Mode, Upload};
+pub(crate) use encoder::{Encoded, Upload};
+#[allow(unused_imports)]
+pub(crate) use kinds::{Alg, Mode};
 
 pub(crate) const ACCESS_KEY: &str = "AKIDSTREAMING";
 pub(crate) const SECRET: &str = "streaming/secret+key/EXAMPLE";
 pub(crate) const HOST: &str = "s3.example.test";
 pub(crate) const DATE: &str = "20240315";
 pub(crate) const TIMESTAMP: &str = "20240315T120000Z";
+
+/// A payload whose bytes differ from chunk to chunk, so a misplaced byte shows.
+pub(crate) fn payload(len: usize) -> Vec<u8> {
+    (0..len).map(|i| (i * 31 % 251) as u8).collect()
+}
 
 /// The server clock: the moment every request here is signed at.
 pub(crate) fn now() -> SystemTime {
