@@ -14,11 +14,13 @@
 
 use std::borrow::Cow;
 use std::error::Error as StdError;
-use std::fmt;
+use std::fmt::{self, Write as _};
 
 use bytes::Bytes;
 use http::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
 use http::{Method, Response, StatusCode};
+
+use crate::config::SignatureDiagnostics;
 
 /// The S3 error codes this crate answers with.
 ///
@@ -383,6 +385,43 @@ impl StdError for Error {
             .as_deref()
             .map(|e| e as &(dyn StdError + 'static))
     }
+}
+
+/// `SignatureDoesNotMatch`, with S3's diagnostic elements unless they are switched off.
+pub(crate) fn signature_mismatch(
+    diagnostics: SignatureDiagnostics,
+    access_key_id: &str,
+    string_to_sign: &str,
+    signature_provided: &str,
+    canonical_request: Option<&[u8]>,
+) -> Error {
+    let error = Error::new(ErrorKind::SignatureDoesNotMatch);
+    if diagnostics == SignatureDiagnostics::Omit {
+        return error;
+    }
+    let error = error
+        .extra("AWSAccessKeyId", access_key_id)
+        .extra("StringToSign", string_to_sign)
+        .extra("SignatureProvided", signature_provided)
+        .extra("StringToSignBytes", spaced_hex(string_to_sign.as_bytes()));
+    match canonical_request {
+        Some(bytes) => error
+            .extra("CanonicalRequest", String::from_utf8_lossy(bytes))
+            .extra("CanonicalRequestBytes", spaced_hex(bytes)),
+        None => error,
+    }
+}
+
+/// Bytes as two-digit lowercase hex separated by spaces, as S3 writes `StringToSignBytes`.
+fn spaced_hex(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() * 3);
+    for (i, b) in bytes.iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        let _ = write!(out, "{b:02x}");
+    }
+    out
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use http::request::Parts;
 
 use crate::addressing::{AddressingStyle, S3Target};
 use crate::body::{BodyPlan, ChunkSigning, StreamingLimits};
-use crate::config::{AnonymousRequests, Config, SignatureDiagnostics, SignatureV2};
+use crate::config::{AnonymousRequests, Config, SignatureV2};
 use crate::credentials::{Credential, CredentialStore};
 use crate::error::{Error, ErrorKind};
 use crate::identity::{AuthScheme, Identity};
@@ -310,41 +310,4 @@ fn streaming_plan(
         chunk_size_policy: config.chunk_size_policy,
     };
     BodyPlan::streaming(mode, signing, &parts.headers, limits)
-}
-
-/// `SignatureDoesNotMatch`, with S3's diagnostic elements unless they are switched off.
-pub(crate) fn signature_mismatch(
-    config: &Config,
-    access_key_id: &str,
-    string_to_sign: &str,
-    signature_provided: &str,
-    canonical_request: Option<&[u8]>,
-) -> Error {
-    let error = Error::new(ErrorKind::SignatureDoesNotMatch);
-    if config.diagnostics == SignatureDiagnostics::Omit {
-        return error;
-    }
-    let error = error
-        .extra("AWSAccessKeyId", access_key_id)
-        .extra("StringToSign", string_to_sign)
-        .extra("SignatureProvided", signature_provided)
-        .extra("StringToSignBytes", spaced_hex(string_to_sign.as_bytes()));
-    match canonical_request {
-        Some(bytes) => error
-            .extra("CanonicalRequest", String::from_utf8_lossy(bytes))
-            .extra("CanonicalRequestBytes", spaced_hex(bytes)),
-        None => error,
-    }
-}
-
-/// Bytes as two-digit lowercase hex separated by spaces, as S3 writes `StringToSignBytes`.
-fn spaced_hex(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len() * 3);
-    for (i, b) in bytes.iter().enumerate() {
-        if i > 0 {
-            out.push(' ');
-        }
-        out.push_str(&format!("{b:02x}"));
-    }
-    out
 }

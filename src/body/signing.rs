@@ -3,7 +3,7 @@
 //! chunk's.
 
 use crate::config::SignatureDiagnostics;
-use crate::error::{Error, ErrorKind};
+use crate::error::{Error, signature_mismatch};
 use crate::sigv4::{Signature, SigningKey};
 
 /// `hex(SHA-256(""))`, the fifth line of every chunk's string to sign.
@@ -74,15 +74,12 @@ impl ChunkSigning {
         if provided.verify(&expected) {
             return Ok(());
         }
-        let error = Error::new(ErrorKind::SignatureDoesNotMatch);
-        if self.diagnostics == SignatureDiagnostics::Omit {
-            return Err(error);
-        }
-        let bytes: Vec<String> = string_to_sign.bytes().map(|b| format!("{b:02x}")).collect();
-        Err(error
-            .extra("AWSAccessKeyId", self.access_key_id.clone())
-            .extra("StringToSign", string_to_sign)
-            .extra("SignatureProvided", provided.to_hex())
-            .extra("StringToSignBytes", bytes.join(" ")))
+        Err(signature_mismatch(
+            self.diagnostics,
+            &self.access_key_id,
+            string_to_sign,
+            &provided.to_hex(),
+            None,
+        ))
     }
 }

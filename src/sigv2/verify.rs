@@ -160,8 +160,8 @@ pub(crate) fn verify(auth: &V2Auth, credential: &Credential, config: &Config) ->
     {
         return Ok(());
     }
-    Err(crate::verify::signature_mismatch(
-        config,
+    Err(crate::error::signature_mismatch(
+        config.diagnostics,
         &auth.access_key_id,
         auth.string_to_sign.as_str(),
         &auth.signature_provided,

@@ -209,8 +209,8 @@ pub(crate) fn verify_signature(
     if auth.authorization.signature.verify(&sts.sign(key)) {
         return Ok(());
     }
-    Err(crate::verify::signature_mismatch(
-        config,
+    Err(crate::error::signature_mismatch(
+        config.diagnostics,
         &auth.authorization.access_key_id,
         &sts.to_string(),
         &auth.authorization.signature.to_hex(),
