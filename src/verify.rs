@@ -33,25 +33,6 @@ pub(crate) enum Pending {
     SigV2(Box<V2Auth>),
 }
 
-impl Pending {
-    fn access_key_id(&self) -> Option<&str> {
-        match self {
-            Self::Anonymous => None,
-            Self::SigV4(auth) => Some(&auth.authorization.access_key_id),
-            Self::SigV2(auth) => Some(&auth.access_key_id),
-        }
-    }
-
-    /// The session token the request carries, wherever its scheme puts it.
-    fn token(&self) -> Option<&[u8]> {
-        match self {
-            Self::Anonymous => None,
-            Self::SigV4(auth) => auth.token.as_deref().map(str::as_bytes),
-            Self::SigV2(auth) => auth.security_token.as_deref(),
-        }
-    }
-}
-
 /// The outcome of a verified request.
 #[derive(Debug)]
 pub(crate) struct Verified {
@@ -210,32 +191,23 @@ impl<C: CredentialStore> Verifier<C> {
     /// Authenticates `parts`: every check, the lookup and the signature.
     pub(crate) async fn authenticate(&self, parts: &Parts) -> Result<Verified, Error> {
         let now = self.config.clock.now();
-        let pending = check(parts, &self.config, now)?;
-        let Some(access_key_id) = pending.access_key_id() else {
-            if self.config.anonymous == AnonymousRequests::Reject {
-                return Err(Error::new(ErrorKind::AccessDenied));
-            }
-            return Ok(Verified {
-                identity: None,
-                target: S3Target::of(parts, &self.config.domains),
-                body: BodyPlan::for_unsigned(&parts.headers)?,
-            });
-        };
-
-        let credential = self.store.lookup(access_key_id).await.map_err(|e| {
-            let kind = if e.is_unavailable() {
-                ErrorKind::ServiceUnavailable
-            } else {
-                ErrorKind::InternalError
-            };
-            Error::new(kind).caused_by(e)
-        })?;
-        let credential = check_credential(credential, access_key_id, pending.token(), now)?;
         let target = S3Target::of(parts, &self.config.domains);
-
-        match pending {
-            Pending::Anonymous => unreachable!("an anonymous request returned above"),
+        match check(parts, &self.config, now)? {
+            Pending::Anonymous => {
+                if self.config.anonymous == AnonymousRequests::Reject {
+                    return Err(Error::new(ErrorKind::AccessDenied));
+                }
+                let body = BodyPlan::for_unsigned(&parts.headers)?;
+                Ok(Verified {
+                    identity: None,
+                    target,
+                    body,
+                })
+            }
             Pending::SigV4(auth) => {
+                let token = auth.token.as_deref().map(str::as_bytes);
+                let id = &auth.authorization.access_key_id;
+                let credential = self.credential(id, token, now).await?;
                 let scope = &auth.authorization.scope;
                 let key = self.keys.signing_key(&credential, scope);
                 sigv4::verify::verify_signature(&auth, parts, &key, &self.config)?;
@@ -246,43 +218,64 @@ impl<C: CredentialStore> Verifier<C> {
                     PayloadHash::Sha256(digest) => BodyPlan::for_sha256(digest, &parts.headers)?,
                     PayloadHash::Unsigned => BodyPlan::for_unsigned(&parts.headers)?,
                 };
-                let identity = Identity {
-                    access_key_id: credential.access_key_id().to_owned(),
-                    principal: credential.principal().to_owned(),
-                    scheme: if auth.presigned {
-                        AuthScheme::SigV4Query
-                    } else {
-                        AuthScheme::SigV4Header
-                    },
-                    region: Some(scope.region().to_owned()),
-                    target: target.clone(),
+                let scheme = match auth.presigned {
+                    true => AuthScheme::SigV4Query,
+                    false => AuthScheme::SigV4Header,
                 };
-                Ok(Verified {
-                    identity: Some(identity),
-                    target,
-                    body,
-                })
+                let region = Some(scope.region().to_owned());
+                Ok(verified(&credential, scheme, region, target, body))
             }
             Pending::SigV2(auth) => {
+                let token = auth.security_token.as_deref();
+                let credential = self.credential(&auth.access_key_id, token, now).await?;
                 sigv2::verify::verify(&auth, &credential, &self.config)?;
-                let identity = Identity {
-                    access_key_id: credential.access_key_id().to_owned(),
-                    principal: credential.principal().to_owned(),
-                    scheme: if auth.presigned {
-                        AuthScheme::SigV2Query
-                    } else {
-                        AuthScheme::SigV2Header
-                    },
-                    region: None,
-                    target: target.clone(),
+                let scheme = match auth.presigned {
+                    true => AuthScheme::SigV2Query,
+                    false => AuthScheme::SigV2Header,
                 };
-                Ok(Verified {
-                    identity: Some(identity),
-                    target,
-                    body: BodyPlan::for_unsigned(&parts.headers)?,
-                })
+                let body = BodyPlan::for_unsigned(&parts.headers)?;
+                Ok(verified(&credential, scheme, None, target, body))
             }
         }
+    }
+
+    /// Looks the credential up and checks it; a store failure refuses the request.
+    async fn credential(
+        &self,
+        access_key_id: &str,
+        token: Option<&[u8]>,
+        now: SystemTime,
+    ) -> Result<Arc<Credential>, Error> {
+        let found = self.store.lookup(access_key_id).await.map_err(|e| {
+            let kind = match e.is_unavailable() {
+                true => ErrorKind::ServiceUnavailable,
+                false => ErrorKind::InternalError,
+            };
+            Error::new(kind).caused_by(e)
+        })?;
+        check_credential(found, access_key_id, token, now)
+    }
+}
+
+/// The outcome of a request verified with `credential`.
+fn verified(
+    credential: &Credential,
+    scheme: AuthScheme,
+    region: Option<String>,
+    target: S3Target,
+    body: BodyPlan,
+) -> Verified {
+    let identity = Identity {
+        access_key_id: credential.access_key_id().to_owned(),
+        principal: credential.principal().to_owned(),
+        scheme,
+        region,
+        target: target.clone(),
+    };
+    Verified {
+        identity: Some(identity),
+        target,
+        body,
     }
 }
 
