@@ -364,12 +364,30 @@ impl fmt::Debug for Error {
         d.field("code", &self.code())
             .field("message", &self.message);
         if !self.extras.is_empty() {
-            d.field("extras", &self.extras);
+            d.field("extras", &DebugExtras(&self.extras));
         }
         if let Some(source) = &self.source {
             d.field("source", source);
         }
         d.finish()
+    }
+}
+
+/// The extras as `Debug` shows them: the canonical request and string to sign (which carry
+/// the session token the client sent) by length only, so that a logged error never holds one.
+struct DebugExtras<'a>(&'a [(&'static str, String)]);
+
+impl fmt::Debug for DebugExtras<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut map = f.debug_map();
+        for (name, value) in self.0 {
+            if name.starts_with("CanonicalRequest") || name.starts_with("StringToSign") {
+                map.entry(name, &format_args!("<{} bytes>", value.len()));
+            } else {
+                map.entry(name, value);
+            }
+        }
+        map.finish()
     }
 }
 
@@ -460,6 +478,22 @@ mod tests {
         let head = err.to_response(&Method::HEAD, "/b");
         assert_eq!(head.status(), StatusCode::FORBIDDEN);
         assert!(head.body().is_empty());
+    }
+
+    #[test]
+    fn debug_keeps_signed_text_out_of_logs() {
+        let sts = "AWS\nx-amz-security-token:the-token\n/b";
+        let err = signature_mismatch(SignatureDiagnostics::Include, "AK", sts, "sig", Some(b"x"));
+        let shown = format!("{err:?}");
+        assert!(!shown.contains("the-token"), "{shown}");
+        assert!(shown.contains("\"AWSAccessKeyId\": \"AK\""), "{shown}");
+        assert_eq!(
+            err.extra_value("StringToSign"),
+            Some(sts),
+            "the response still has it"
+        );
+        let omitted = signature_mismatch(SignatureDiagnostics::Omit, "AK", sts, "sig", None);
+        assert_eq!(omitted.extras().count(), 0);
     }
 
     #[test]

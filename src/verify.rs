@@ -23,7 +23,6 @@ use crate::sigv2::{self, verify::V2Auth};
 use crate::sigv4::{self, SigningKey, verify::SigV4Auth};
 
 /// A request's authentication after the checks that need no secret.
-#[derive(Debug)]
 pub(crate) enum Pending {
     /// No authentication at all.
     Anonymous,
@@ -205,7 +204,7 @@ impl<C: CredentialStore> Verifier<C> {
                 })
             }
             Pending::SigV4(auth) => {
-                let token = auth.token.as_deref().map(str::as_bytes);
+                let token = auth.token.as_ref().map(|t| t.expose().as_bytes());
                 let id = &auth.authorization.access_key_id;
                 let credential = self.credential(id, token, now).await?;
                 let scope = &auth.authorization.scope;
@@ -226,7 +225,7 @@ impl<C: CredentialStore> Verifier<C> {
                 Ok(verified(&credential, scheme, region, target, body))
             }
             Pending::SigV2(auth) => {
-                let token = auth.security_token.as_deref();
+                let token = auth.security_token.as_ref().map(|t| t.expose().as_bytes());
                 let credential = self.credential(&auth.access_key_id, token, now).await?;
                 sigv2::verify::verify(&auth, &credential, &self.config)?;
                 let scheme = match auth.presigned {

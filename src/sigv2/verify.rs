@@ -12,13 +12,14 @@ use time::format_description::well_known::Rfc2822;
 use super::string_to_sign::{decode_component, raw_pairs};
 use super::{Signature, StringToSign};
 use crate::config::Config;
-use crate::credentials::Credential;
+use crate::credentials::{Credential, SecretKey};
 use crate::error::{Error, ErrorKind};
 use crate::sigv4::verify::check_skew;
 use crate::timestamp;
 
 /// A SigV2 request that passed every check that needs no secret.
-#[derive(Debug)]
+///
+/// Its `Debug` leaves out the string to sign, which carries the session token.
 pub(crate) struct V2Auth {
     pub(crate) access_key_id: String,
     /// `None` when what was sent is not base64 of 20 bytes: it then matches nothing.
@@ -27,9 +28,18 @@ pub(crate) struct V2Auth {
     signature_provided: String,
     pub(crate) string_to_sign: StringToSign,
     /// The `x-amz-security-token` header, else (presigned) the query parameter of that name.
-    pub(crate) security_token: Option<Vec<u8>>,
+    pub(crate) security_token: Option<SecretKey>,
     /// Whether the request is a presigned URL rather than an `Authorization` header.
     pub(crate) presigned: bool,
+}
+
+impl std::fmt::Debug for V2Auth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("V2Auth")
+            .field("access_key_id", &self.access_key_id)
+            .field("presigned", &self.presigned)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Checks `Authorization: AWS <credentials>` up to the credential lookup. `bucket_from_host`
@@ -138,7 +148,7 @@ pub(crate) fn check_query(
         Some(&expires),
     );
     let security_token = header_token(parts)
-        .or_else(|| param("x-amz-security-token").map(|t| decode_component(t).into_bytes()));
+        .or_else(|| param("x-amz-security-token").map(|t| SecretKey::new(decode_component(t))));
     Ok(V2Auth {
         access_key_id: decode_component(access_key_id),
         signature: Signature::from_base64(&signature),
@@ -169,11 +179,9 @@ pub(crate) fn verify(auth: &V2Auth, credential: &Credential, config: &Config) ->
     ))
 }
 
-fn header_token(parts: &Parts) -> Option<Vec<u8>> {
-    parts
-        .headers
-        .get("x-amz-security-token")
-        .map(|v| v.as_bytes().to_vec())
+fn header_token(parts: &Parts) -> Option<SecretKey> {
+    let value = parts.headers.get("x-amz-security-token")?;
+    Some(SecretKey::new(String::from_utf8_lossy(value.as_bytes())))
 }
 
 /// The request time: `x-amz-date` if present, else `Date`; the instant and the text as sent.

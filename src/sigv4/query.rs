@@ -11,6 +11,7 @@ use super::verify::{SigV4Auth, check_scope, check_signed_headers};
 use super::{ALGORITHM, Authorization, Signature, SignedHeaders};
 use crate::canonical::decode_query_component;
 use crate::config::Config;
+use crate::credentials::SecretKey;
 use crate::error::{Error, ErrorKind};
 use crate::payload::PayloadHash;
 use crate::timestamp;
@@ -140,7 +141,7 @@ pub(crate) fn check_query(
         payload,
         payload_hash,
         presigned: true,
-        token,
+        token: token.map(SecretKey::new),
     })
 }
 

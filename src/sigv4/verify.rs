@@ -10,6 +10,7 @@ use http::request::Parts;
 use super::{ALGORITHM, Authorization, CanonicalOptions, CanonicalRequest, CredentialScope};
 use super::{SignedHeaders, SigningKey, StringToSign};
 use crate::config::Config;
+use crate::credentials::SecretKey;
 use crate::error::{Error, ErrorKind};
 use crate::payload::PayloadHash;
 use crate::timestamp;
@@ -28,7 +29,7 @@ pub(crate) struct SigV4Auth {
     /// Presigned: the signature and the token travel in the query.
     pub(crate) presigned: bool,
     /// The session token the request carries (`x-amz-security-token`), decoded.
-    pub(crate) token: Option<String>,
+    pub(crate) token: Option<SecretKey>,
 }
 
 /// Checks `Authorization: AWS4-HMAC-SHA256 <components>` up to the credential lookup.
@@ -50,7 +51,7 @@ pub(crate) fn check_header(
     check_signed_headers(parts, &authorization.signed_headers)?;
     let payload = PayloadHash::from_headers(&parts.headers)?;
     let payload_hash = header_text(parts, "x-amz-content-sha256").unwrap_or_default();
-    let token = header_text(parts, "x-amz-security-token");
+    let token = header_text(parts, "x-amz-security-token").map(SecretKey::new);
     Ok(SigV4Auth {
         authorization,
         timestamp: timestamp.0,
