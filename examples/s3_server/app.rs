@@ -8,10 +8,16 @@
 // this file is `mod app;` of the example or a `#[path]` module of a test.
 #[path = "buckets.rs"]
 mod buckets;
+#[path = "checksums.rs"]
+mod checksums;
 #[path = "errors.rs"]
 mod errors;
 #[path = "listing.rs"]
 mod listing;
+#[path = "multipart.rs"]
+mod multipart;
+#[path = "multipart_lists.rs"]
+mod multipart_lists;
 #[path = "objects.rs"]
 mod objects;
 #[path = "request.rs"]
@@ -151,6 +157,9 @@ async fn dispatch(app: &App, request: Request) -> Result<Response, S3Error> {
     let Some(key) = target.key.as_deref() else {
         return match *method {
             Method::GET if query.has("location") => buckets::location(app, bucket),
+            Method::GET if query.has("uploads") => {
+                multipart_lists::list_uploads(app, bucket, &query)
+            }
             Method::GET if query.get("list-type") == Some("2") => {
                 listing::list_v2(&app.store, bucket, &query).map(xml::xml_response)
             }
@@ -164,13 +173,29 @@ async fn dispatch(app: &App, request: Request) -> Result<Response, S3Error> {
             _ => Err(S3Error::method_not_allowed(method, "BUCKET")),
         };
     };
+    let in_upload = query.has("uploadId");
     match *method {
+        Method::GET if in_upload => multipart_lists::list_parts(app, bucket, key, &query),
         Method::GET => objects::get(app, bucket, key, headers, false),
         Method::HEAD => objects::get(app, bucket, key, headers, true),
+        // UploadPartCopy is not implemented.
+        Method::PUT if in_upload && headers.contains_key("x-amz-copy-source") => {
+            Err(S3Error::not_implemented())
+        }
+        Method::PUT if in_upload => {
+            multipart::upload_part(app, bucket, key, &query, headers, body).await
+        }
         Method::PUT if headers.contains_key("x-amz-copy-source") => {
             objects::copy(app, bucket, key, caller, headers)
         }
         Method::PUT => objects::put(app, bucket, key, caller, headers, body).await,
+        Method::POST if query.has("uploads") => {
+            multipart::create(app, bucket, key, caller, headers)
+        }
+        Method::POST if in_upload => {
+            multipart::complete(app, bucket, key, &query, headers, body).await
+        }
+        Method::DELETE if in_upload => multipart::abort(app, bucket, key, &query),
         Method::DELETE => objects::delete(app, bucket, key),
         _ => Err(S3Error::method_not_allowed(method, "OBJECT")),
     }

@@ -150,6 +150,50 @@ impl S3Error {
         .extra("MaxSizeAllowed", max.to_string())
     }
 
+    pub(crate) fn no_such_upload(upload_id: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "NoSuchUpload",
+            "The specified upload does not exist. The upload ID may be invalid, or the upload \
+             may have been aborted or completed.",
+        )
+        .extra("UploadId", upload_id)
+    }
+
+    pub(crate) fn invalid_part(upload_id: &str, part_number: u32, etag: &str) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "InvalidPart",
+            "One or more of the specified parts could not be found.  The part may not have been \
+             uploaded, or the specified entity tag may not match the part's entity tag.",
+        )
+        .extra("UploadId", upload_id)
+        .extra("PartNumber", part_number.to_string())
+        .extra("ETag", etag)
+    }
+
+    pub(crate) fn invalid_part_order(upload_id: &str, part_number: u32) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "InvalidPartOrder",
+            "The list of parts was not in ascending order. Parts must be ordered by part number.",
+        )
+        .extra("UploadId", upload_id)
+        .extra("PartNumber", part_number.to_string())
+    }
+
+    pub(crate) fn entity_too_small(size: usize, min: usize, part_number: u32, etag: &str) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "EntityTooSmall",
+            "Your proposed upload is smaller than the minimum allowed object size.",
+        )
+        .extra("ProposedSize", size.to_string())
+        .extra("MinSizeAllowed", min.to_string())
+        .extra("PartNumber", part_number.to_string())
+        .extra("ETag", etag)
+    }
+
     pub(crate) fn incomplete_body() -> Self {
         Self::new(
             StatusCode::BAD_REQUEST,

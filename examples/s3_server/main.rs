@@ -3,39 +3,32 @@
 //! ```text
 //! cargo run --example s3_server                       # 127.0.0.1:9000, a fresh key pair
 //! cargo run --example s3_server -- --credentials keys.toml --domain s3.localhost
+//! cargo run --example s3_server -- presign --credentials keys.toml photos cat.jpg
 //! ```
 //!
 //! It implements the bucket and object basics (list, create, delete, put, get with ranges,
-//! head, copy, batch delete, both listing versions) and keeps everything in memory. The
-//! credentials file is TOML:
-//!
-//! ```toml
-//! [[credential]]
-//! access_key_id = "AKIAIOSFODNN7EXAMPLE"
-//! secret_access_key = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
-//! principal = "alice"                # optional, defaults to the access key id
-//! session_token = "..."              # optional: a temporary credential
-//! expires = "2030-01-01T00:00:00Z"   # optional, RFC 3339
-//! enabled = true                     # optional, defaults to true
-//! ```
+//! head, copy, batch delete, both listing versions), multipart uploads and the additional
+//! checksums, and keeps everything in memory. The credentials file is described in
+//! `credentials.rs`; the `presign` subcommand in `presign.rs`.
 
 mod app;
+mod credentials;
+mod presign;
 
 use std::net::{Ipv4Addr, SocketAddr};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::SystemTime;
 
-use serde::Deserialize;
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
-use tower_s3_auth::Credential;
+use tower_s3_auth::{Clock as _, Credential, SystemClock};
 use tracing_subscriber::EnvFilter;
+
+use credentials::load_credentials;
 
 const USAGE: &str = "\
 An in-memory S3 server that authenticates requests as Amazon S3 does.
 
 Usage: s3_server [OPTIONS]
+       s3_server presign [OPTIONS] BUCKET KEY   (see s3_server presign --help)
 
 Options:
   --listen ADDR         address to listen on [default: 127.0.0.1:9000]
@@ -96,81 +89,6 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Args>, St
     Ok(Some(parsed))
 }
 
-/// The credentials file.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CredentialsFile {
-    #[serde(default)]
-    credential: Vec<CredentialEntry>,
-}
-
-/// One `[[credential]]` entry.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CredentialEntry {
-    access_key_id: String,
-    secret_access_key: String,
-    principal: Option<String>,
-    session_token: Option<String>,
-    expires: Option<String>,
-    #[serde(default = "enabled_by_default")]
-    enabled: bool,
-}
-
-fn enabled_by_default() -> bool {
-    true
-}
-
-impl CredentialEntry {
-    fn into_credential(self) -> Result<Credential, String> {
-        let mut credential =
-            Credential::new(&self.access_key_id, self.secret_access_key).with_enabled(self.enabled);
-        if let Some(principal) = self.principal {
-            credential = credential.with_principal(principal);
-        }
-        if let Some(token) = self.session_token {
-            credential = credential.with_session_token(token);
-        }
-        if let Some(expires) = self.expires {
-            let at = OffsetDateTime::parse(&expires, &Rfc3339).map_err(|e| {
-                format!(
-                    "{}: expires {expires:?} is not an RFC 3339 time: {e}",
-                    self.access_key_id
-                )
-            })?;
-            credential = credential.with_expiry(SystemTime::from(at));
-        }
-        Ok(credential)
-    }
-}
-
-fn load_credentials(path: &Path) -> Result<Vec<Credential>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    parse_credentials(&text).map_err(|e| format!("{}: {e}", path.display()))
-}
-
-fn parse_credentials(text: &str) -> Result<Vec<Credential>, String> {
-    let file: CredentialsFile = toml::from_str(text).map_err(|e| e.to_string())?;
-    if file.credential.is_empty() {
-        return Err("no [[credential]] entry".to_owned());
-    }
-    let mut seen = std::collections::HashSet::new();
-    if let Some(twice) = file
-        .credential
-        .iter()
-        .find(|entry| !seen.insert(entry.access_key_id.as_str()))
-    {
-        return Err(format!(
-            "access key id {} appears twice",
-            twice.access_key_id
-        ));
-    }
-    file.credential
-        .into_iter()
-        .map(CredentialEntry::into_credential)
-        .collect()
-}
-
 /// A fresh key pair in AWS's shapes: `AKIA` and 16 uppercase letters or digits; a 40-character
 /// secret from the base64 alphabet.
 fn generate_key_pair() -> Result<(String, String), getrandom::Error> {
@@ -198,7 +116,11 @@ fn generate_key_pair() -> Result<(String, String), getrandom::Error> {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let args = match parse_args(std::env::args().skip(1)) {
+    let mut args = std::env::args().skip(1).peekable();
+    if args.next_if(|first| first == "presign").is_some() {
+        return print_presigned(args);
+    }
+    let args = match parse_args(args) {
         Ok(Some(args)) => args,
         Ok(None) => {
             print!("{USAGE}");
@@ -215,6 +137,31 @@ async fn main() -> ExitCode {
 
     match run(args).await {
         Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `s3_server presign ...`: prints the URL alone, so that a shell can pass it on.
+fn print_presigned(args: impl Iterator<Item = String>) -> ExitCode {
+    let args = match presign::parse_args(args) {
+        Ok(Some(args)) => args,
+        Ok(None) => {
+            print!("{}", presign::USAGE);
+            return ExitCode::SUCCESS;
+        }
+        Err(message) => {
+            eprintln!("error: {message}\n\n{}", presign::USAGE);
+            return ExitCode::from(2);
+        }
+    };
+    match presign::presign(&args, SystemClock.now()) {
+        Ok(presigned) => {
+            println!("{}", presigned.url);
+            ExitCode::SUCCESS
+        }
         Err(message) => {
             eprintln!("error: {message}");
             ExitCode::FAILURE
@@ -295,63 +242,6 @@ mod tests {
         assert!(args(&["--help"]).expect("--help").is_none(), "--help");
         assert!(args(&["--region"]).is_err(), "a flag without its value");
         assert!(args(&["--bogus"]).is_err(), "an unknown flag");
-    }
-
-    #[test]
-    fn credentials_file() {
-        let text = r#"
-            [[credential]]
-            access_key_id = "AKIAIOSFODNN7EXAMPLE"
-            secret_access_key = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
-            principal = "alice"
-            expires = "2030-01-01T00:00:00Z"
-
-            [[credential]]
-            access_key_id = "AKIAOLD"
-            secret_access_key = "secret"
-            enabled = false
-        "#;
-        let credentials = parse_credentials(text).expect("credentials file: valid");
-        assert_eq!(
-            credentials[0].principal(),
-            "alice",
-            "credentials file: principal"
-        );
-        assert_eq!(
-            credentials[0].expires(),
-            Some(std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_893_456_000)),
-            "credentials file: expires"
-        );
-        assert_eq!(
-            credentials[1].principal(),
-            "AKIAOLD",
-            "credentials file: default principal"
-        );
-        assert!(
-            !credentials[1].is_enabled(),
-            "credentials file: enabled = false"
-        );
-
-        for (case, bad) in [
-            ("empty", ""),
-            (
-                "bad expiry",
-                "[[credential]]\naccess_key_id = \"A\"\nsecret_access_key = \"s\"\nexpires = \"soon\"",
-            ),
-            (
-                "unknown field",
-                "[[credential]]\naccess_key_id = \"A\"\nsecret_access_key = \"s\"\nsecret = \"x\"",
-            ),
-            (
-                "duplicate",
-                "[[credential]]\naccess_key_id = \"A\"\nsecret_access_key = \"s\"\n[[credential]]\naccess_key_id = \"A\"\nsecret_access_key = \"t\"",
-            ),
-        ] {
-            assert!(
-                parse_credentials(bad).is_err(),
-                "credentials file: {case} is refused"
-            );
-        }
     }
 
     #[test]

@@ -10,7 +10,7 @@ use percent_encoding::percent_decode_str;
 use tower_s3_auth::Identity;
 
 use super::errors::S3Error;
-use super::request::{MAX_OBJECT_SIZE, MAX_XML_SIZE, read_body};
+use super::request::{MAX_OBJECT_SIZE, MAX_XML_SIZE, read_body, read_payload};
 use super::store::Object;
 use super::xml::{Delete, XmlWriter, iso8601, xml_response};
 use super::{App, now};
@@ -36,7 +36,8 @@ const STORED_HEADERS: [HeaderName; 6] = [
 ];
 
 /// `PUT /bucket/key`: the object is stored only once its whole body has been read and
-/// verified; a body that fails verification stores nothing.
+/// verified; a body that fails verification stores nothing. The response names the ETag and
+/// the verified checksum, if the upload carried one.
 pub(crate) async fn put(
     app: &App,
     bucket: &str,
@@ -50,21 +51,27 @@ pub(crate) async fn put(
     // Refuse before reading a body that has nowhere to go.
     app.store.with_bucket(bucket, |_| ())?;
 
-    let data = read_body(headers, body, MAX_OBJECT_SIZE).await?;
+    let payload = read_payload(headers, body, MAX_OBJECT_SIZE).await?;
     let object = Object {
-        etag: etag(&data),
-        data,
+        etag: etag(&payload.data),
+        data: payload.data,
         last_modified: now(),
         owner: caller.principal.clone(),
         headers: stored,
+        checksum: payload.checksum,
     };
     let mut response = StatusCode::OK.into_response();
     insert(response.headers_mut(), header::ETAG, &object.etag);
+    if let Some(checksum) = &object.checksum {
+        checksum.insert_headers(response.headers_mut());
+    }
     app.store.put_object(bucket, key, object)?;
     Ok(response)
 }
 
-/// `GET` or `HEAD /bucket/key`, honouring a single `Range: bytes=...`.
+/// `GET` or `HEAD /bucket/key`, honouring a single `Range: bytes=...`. With
+/// `x-amz-checksum-mode: ENABLED` the stored checksum comes along, for the whole object only:
+/// it does not describe a range.
 pub(crate) fn get(
     app: &App,
     bucket: &str,
@@ -110,6 +117,12 @@ pub(crate) fn get(
     );
     for (name, value) in &object.headers {
         out.insert(name.clone(), value.clone());
+    }
+    let checksum_mode = headers
+        .get("x-amz-checksum-mode")
+        .is_some_and(|mode| mode.as_bytes().eq_ignore_ascii_case(b"ENABLED"));
+    if let (true, StatusCode::OK, Some(checksum)) = (checksum_mode, status, &object.checksum) {
+        checksum.insert_headers(out);
     }
     Ok(response)
 }
@@ -193,11 +206,15 @@ pub(crate) fn copy(
         } else {
             original.headers.clone()
         },
+        checksum: original.checksum.clone(),
     };
     let mut xml = XmlWriter::result("CopyObjectResult");
     xml.element("LastModified", &iso8601(copy.last_modified))
-        .element("ETag", &copy.etag)
-        .close("CopyObjectResult");
+        .element("ETag", &copy.etag);
+    if let Some(checksum) = &copy.checksum {
+        checksum.write_element(&mut xml);
+    }
+    xml.close("CopyObjectResult");
     app.store.put_object(bucket, key, copy)?;
     Ok(xml_response(xml.finish()))
 }
@@ -289,7 +306,7 @@ fn etag(data: &Bytes) -> String {
     format!("\"{}\"", hex::encode(Md5::digest(data)))
 }
 
-fn check_key(key: &str) -> Result<(), S3Error> {
+pub(crate) fn check_key(key: &str) -> Result<(), S3Error> {
     if key.len() > MAX_KEY_LEN {
         return Err(S3Error::key_too_long(key.len(), MAX_KEY_LEN));
     }
@@ -297,7 +314,9 @@ fn check_key(key: &str) -> Result<(), S3Error> {
 }
 
 /// The headers of a `PutObject` (or a `REPLACE` copy) that the object keeps.
-fn stored_headers(headers: &HeaderMap) -> Result<Vec<(HeaderName, HeaderValue)>, S3Error> {
+pub(crate) fn stored_headers(
+    headers: &HeaderMap,
+) -> Result<Vec<(HeaderName, HeaderValue)>, S3Error> {
     let mut stored = Vec::new();
     let mut metadata_len = 0;
     for (name, value) in headers {
@@ -315,7 +334,7 @@ fn stored_headers(headers: &HeaderMap) -> Result<Vec<(HeaderName, HeaderValue)>,
 }
 
 /// Inserts a header whose value this module formatted (hex, dates, numbers: always valid).
-fn insert(headers: &mut HeaderMap, name: HeaderName, value: &str) {
+pub(crate) fn insert(headers: &mut HeaderMap, name: HeaderName, value: &str) {
     if let Ok(value) = HeaderValue::try_from(value) {
         headers.insert(name, value);
     }

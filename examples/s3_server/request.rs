@@ -6,8 +6,10 @@
 use axum::body::Body;
 use bytes::Bytes;
 use http::{HeaderMap, header};
+use http_body_util::{BodyExt as _, LengthLimitError, Limited};
 use percent_encoding::percent_decode_str;
 
+use super::checksums::Checksum;
 use super::errors::S3Error;
 
 /// Percent-decodes a query name or value.
@@ -24,7 +26,8 @@ pub(crate) struct Query(Vec<(String, String)>);
 
 /// Sub-resources this server does not implement. A request naming one is answered
 /// `NotImplemented` rather than served as the plain operation it would otherwise look like
-/// (`GET /bucket?acl` is not a listing).
+/// (`GET /bucket?acl` is not a listing). `partNumber` is implemented only with `uploadId`
+/// (`UploadPart`), not on its own (`GetObject` of one part).
 const UNSUPPORTED_SUBRESOURCES: &[&str] = &[
     "accelerate",
     "acl",
@@ -41,7 +44,6 @@ const UNSUPPORTED_SUBRESOURCES: &[&str] = &[
     "notification",
     "object-lock",
     "ownershipControls",
-    "partNumber",
     "policy",
     "policyStatus",
     "publicAccessBlock",
@@ -52,8 +54,6 @@ const UNSUPPORTED_SUBRESOURCES: &[&str] = &[
     "select",
     "tagging",
     "torrent",
-    "uploadId",
-    "uploads",
     "versioning",
     "versions",
     "website",
@@ -86,10 +86,10 @@ impl Query {
 
     /// The first sub-resource in the query that this server does not implement.
     pub(crate) fn unsupported_subresource(&self) -> Option<&str> {
-        self.0
-            .iter()
-            .map(|(n, _)| n.as_str())
-            .find(|n| UNSUPPORTED_SUBRESOURCES.contains(n))
+        let part_of_object = self.has("partNumber") && !self.has("uploadId");
+        self.0.iter().map(|(n, _)| n.as_str()).find(|n| {
+            UNSUPPORTED_SUBRESOURCES.contains(n) || (part_of_object && *n == "partNumber")
+        })
     }
 }
 
@@ -99,16 +99,26 @@ pub(crate) const MAX_OBJECT_SIZE: u64 = 5 * 1024 * 1024 * 1024;
 /// The largest XML request body read (a `DeleteObjects` of 1000 long keys fits).
 pub(crate) const MAX_XML_SIZE: u64 = 8 * 1024 * 1024;
 
+/// A request body read to its end and verified: its bytes, and the additional checksum it
+/// carried.
+#[derive(Debug)]
+pub(crate) struct Payload {
+    pub(crate) data: Bytes,
+    pub(crate) checksum: Option<Checksum>,
+}
+
 /// Reads the whole body, at most `limit` bytes.
 ///
 /// The auth layer's `VerifyingBody` reports a failed check (payload hash, `Content-MD5`, a
-/// broken-off upload) as an error before the end of the stream, so a body returned here has
-/// been verified. A failure is answered as the S3 error it carries.
-pub(crate) async fn read_body(
+/// checksum, a broken-off upload) as an error before the end of the stream, so a body returned
+/// here has been verified; a verified checksum arrives as the trailers that end it, hence
+/// `collect` rather than `axum::body::to_bytes`, which drops trailers. A failure is answered
+/// as the S3 error it carries.
+pub(crate) async fn read_payload(
     headers: &HeaderMap,
     body: Body,
     limit: u64,
-) -> Result<Bytes, S3Error> {
+) -> Result<Payload, S3Error> {
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
@@ -118,19 +128,36 @@ pub(crate) async fn read_body(
     }
 
     let cap = usize::try_from(limit).unwrap_or(usize::MAX);
-    axum::body::to_bytes(body, cap).await.map_err(|error| {
-        if let Some(rejection) = tower_s3_auth::Error::find_in(&error) {
+    let collected = Limited::new(body, cap).collect().await.map_err(|error| {
+        let error: &(dyn std::error::Error + 'static) = &*error;
+        if let Some(rejection) = tower_s3_auth::Error::find_in(error) {
             return S3Error::from(rejection);
         }
-        let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&error);
+        let mut source = Some(error);
         while let Some(current) = source {
-            if current.is::<http_body_util::LengthLimitError>() {
+            if current.is::<LengthLimitError>() {
                 return S3Error::entity_too_large(None, limit);
             }
             source = current.source();
         }
         S3Error::incomplete_body()
+    })?;
+    let checksum = Checksum::verified(headers, collected.trailers());
+    Ok(Payload {
+        data: collected.to_bytes(),
+        checksum,
     })
+}
+
+/// The bytes of a body read as [`read_payload`] does (for XML documents).
+pub(crate) async fn read_body(
+    headers: &HeaderMap,
+    body: Body,
+    limit: u64,
+) -> Result<Bytes, S3Error> {
+    read_payload(headers, body, limit)
+        .await
+        .map(|payload| payload.data)
 }
 
 #[cfg(test)]
@@ -150,6 +177,18 @@ mod tests {
             query.unsupported_subresource(),
             Some("acl"),
             "query: acl is unsupported"
+        );
+        let part = Query::parse(Some("partNumber=1")).expect("query parses");
+        assert_eq!(
+            part.unsupported_subresource(),
+            Some("partNumber"),
+            "query: partNumber alone (GetObject of a part) is unsupported"
+        );
+        let upload_part = Query::parse(Some("partNumber=1&uploadId=u")).expect("query parses");
+        assert_eq!(
+            upload_part.unsupported_subresource(),
+            None,
+            "query: partNumber with uploadId is UploadPart"
         );
         let invalid = Query::parse(Some("prefix=%FF")).expect_err("query: invalid UTF-8");
         assert_eq!(

@@ -1,15 +1,17 @@
-//! The in-memory buckets and objects.
+//! The in-memory buckets, objects and multipart uploads.
 //!
 //! One lock over everything: the server is a showcase, and each operation holds the lock for a
 //! map lookup or insert only, never across an `await` or while a body is being read.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::SystemTime;
 
 use bytes::Bytes;
 use http::{HeaderName, HeaderValue};
 
+use super::checksums::{Algorithm, Checksum, ChecksumType};
 use super::errors::S3Error;
 
 /// A stored object. Immutable: a write replaces the whole object.
@@ -23,15 +25,48 @@ pub(crate) struct Object {
     pub(crate) owner: String,
     /// `Content-Type`, the other representation headers and `x-amz-meta-*`, returned as sent.
     pub(crate) headers: Vec<(HeaderName, HeaderValue)>,
+    /// The additional checksum the upload carried, verified.
+    pub(crate) checksum: Option<Checksum>,
 }
 
-/// A bucket: its owner, its creation time and its objects sorted by key (listings need the
-/// order).
+/// One part of a multipart upload, stored once its body was read and verified.
+#[derive(Debug)]
+pub(crate) struct Part {
+    pub(crate) data: Bytes,
+    /// The MD5 of `data`: its ETag, and the input of the completed object's ETag.
+    pub(crate) md5: [u8; 16],
+    pub(crate) last_modified: SystemTime,
+    pub(crate) checksum: Option<Checksum>,
+}
+
+impl Part {
+    /// The quoted hex MD5, as `UploadPart` and `ListParts` send it.
+    pub(crate) fn etag(&self) -> String {
+        format!("\"{}\"", hex::encode(self.md5))
+    }
+}
+
+/// A multipart upload in progress: what `CreateMultipartUpload` said, and the parts so far.
+#[derive(Debug)]
+pub(crate) struct Upload {
+    pub(crate) initiated: SystemTime,
+    /// The principal who started it.
+    pub(crate) owner: String,
+    /// The headers the completed object keeps, as for `PutObject`.
+    pub(crate) headers: Vec<(HeaderName, HeaderValue)>,
+    /// `x-amz-checksum-algorithm` and `x-amz-checksum-type`, when the upload asked for one.
+    pub(crate) checksum: Option<(Algorithm, ChecksumType)>,
+    pub(crate) parts: BTreeMap<u32, Arc<Part>>,
+}
+
+/// A bucket: its owner, its creation time, its objects sorted by key (listings need the
+/// order), and its multipart uploads sorted by key, then upload id.
 #[derive(Debug)]
 pub(crate) struct Bucket {
     pub(crate) owner: String,
     pub(crate) created: SystemTime,
     pub(crate) objects: BTreeMap<String, Arc<Object>>,
+    pub(crate) uploads: BTreeMap<(String, String), Upload>,
 }
 
 /// Every bucket, by name.
@@ -40,6 +75,7 @@ pub(crate) struct Bucket {
 #[derive(Debug, Default)]
 pub(crate) struct Store {
     buckets: RwLock<BTreeMap<String, Bucket>>,
+    uploads_started: AtomicU64,
 }
 
 impl Store {
@@ -101,6 +137,7 @@ impl Store {
                     owner: owner.to_owned(),
                     created: now,
                     objects: BTreeMap::new(),
+                    uploads: BTreeMap::new(),
                 };
                 buckets.insert(name.to_owned(), bucket);
                 Ok(())
@@ -148,4 +185,73 @@ impl Store {
             }
         })
     }
+
+    /// Starts a multipart upload of `key` and returns its id.
+    pub(crate) fn create_upload(
+        &self,
+        bucket: &str,
+        key: &str,
+        upload: Upload,
+    ) -> Result<String, S3Error> {
+        // The counter first, zero-padded: ids sort in the order uploads started, which is the
+        // order `ListMultipartUploads` reports for one key. The random half makes them unique
+        // across restarts; without randomness they are still unique within this process.
+        let started = self.uploads_started.fetch_add(1, Ordering::Relaxed);
+        let id = format!("{started:016x}{:016x}", getrandom::u64().unwrap_or(0));
+        self.with_bucket_mut(bucket, |b| {
+            b.uploads.insert((key.to_owned(), id.clone()), upload);
+        })?;
+        Ok(id)
+    }
+
+    /// Runs `f` on the upload, or fails with `NoSuchBucket` or `NoSuchUpload`.
+    pub(crate) fn with_upload<T>(
+        &self,
+        bucket: &str,
+        key: &str,
+        id: &str,
+        f: impl FnOnce(&Upload) -> T,
+    ) -> Result<T, S3Error> {
+        self.with_bucket(bucket, |b| b.uploads.get(&upload_key(key, id)).map(f))?
+            .ok_or_else(|| S3Error::no_such_upload(id))
+    }
+
+    /// Stores a part, replacing an earlier one of the same number.
+    pub(crate) fn put_part(
+        &self,
+        bucket: &str,
+        key: &str,
+        id: &str,
+        number: u32,
+        part: Part,
+    ) -> Result<(), S3Error> {
+        self.with_bucket_mut(bucket, |b| {
+            let upload = b.uploads.get_mut(&upload_key(key, id));
+            upload.map(|u| u.parts.insert(number, Arc::new(part)))
+        })?
+        .map(|_| ())
+        .ok_or_else(|| S3Error::no_such_upload(id))
+    }
+
+    /// Ends an upload: `Some(object)` completes it, `None` aborts it.
+    pub(crate) fn finish_upload(
+        &self,
+        bucket: &str,
+        key: &str,
+        id: &str,
+        object: Option<Object>,
+    ) -> Result<(), S3Error> {
+        self.with_bucket_mut(bucket, |b| {
+            let removed = b.uploads.remove(&upload_key(key, id));
+            if let (Some(_), Some(object)) = (&removed, object) {
+                b.objects.insert(key.to_owned(), Arc::new(object));
+            }
+            removed.map(|_| ())
+        })?
+        .ok_or_else(|| S3Error::no_such_upload(id))
+    }
+}
+
+fn upload_key(key: &str, id: &str) -> (String, String) {
+    (key.to_owned(), id.to_owned())
 }

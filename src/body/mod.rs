@@ -28,8 +28,8 @@
 //! the end is a trailers frame ([`Frame::trailers`]) holding the verified value, for example
 //! `x-amz-checksum-crc32: NjowIA==`, so the handler can store it as S3 does. Handlers that
 //! collect only data (`axum::body::to_bytes`) are unaffected; `http_body_util::BodyExt::collect`
-//! gives it in `Collected::trailers`. HTTP trailers of the transport itself are passed on for
-//! plain bodies and dropped for streaming uploads, whose trailer is inside the framing.
+//! gives it in `Collected::trailers`. HTTP trailers of the transport itself are dropped, so
+//! the only trailers a handler sees are verified ones.
 //!
 //! # Limits
 //!
@@ -240,11 +240,14 @@ where
     }
 }
 
-/// Passes a plain body's frames through its checks; the verdict comes when `inner` ends:
-/// an error, the trailers of a verified checksum (then `done`), or the end.
+/// Passes a plain body's data through its checks; the verdict comes when `inner` ends: an
+/// error, the trailers of a verified checksum (then `done`), or the end.
+///
+/// The transport's own HTTP trailers are dropped: S3 reads none, and passed on they would sit
+/// beside (or stand in for) the verified checksum where a handler cannot tell them apart.
 fn poll_plain<B>(
-    checks: Option<&mut Box<PlainChecks>>,
-    inner: Pin<&mut B>,
+    mut checks: Option<&mut Box<PlainChecks>>,
+    mut inner: Pin<&mut B>,
     cx: &mut Context<'_>,
     done: &mut bool,
 ) -> PollFrame
@@ -252,23 +255,30 @@ where
     B: Body,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
-    match ready!(inner.poll_frame(cx)) {
-        Some(Ok(frame)) => {
-            let frame = frame.map_data(|mut data| data.copy_to_bytes(data.remaining()));
-            if let (Some(checks), Some(data)) = (checks, frame.data_ref()) {
-                checks.update(data);
+    loop {
+        match ready!(inner.as_mut().poll_frame(cx)) {
+            Some(Ok(frame)) => {
+                let Ok(mut data) = frame.into_data() else {
+                    continue;
+                };
+                let data = data.copy_to_bytes(data.remaining());
+                if let Some(checks) = checks.as_mut() {
+                    checks.update(&data);
+                }
+                return Poll::Ready(Some(Ok(Frame::data(data))));
             }
-            Poll::Ready(Some(Ok(frame)))
+            Some(Err(error)) => return Poll::Ready(Some(Err(broken_off(error)))),
+            None => {
+                return match checks.map(|c| c.finish()) {
+                    Some(Err(error)) => Poll::Ready(Some(Err(error))),
+                    Some(Ok(Some(trailers))) => {
+                        *done = true;
+                        Poll::Ready(Some(Ok(Frame::trailers(trailers))))
+                    }
+                    _ => Poll::Ready(None),
+                };
+            }
         }
-        Some(Err(error)) => Poll::Ready(Some(Err(broken_off(error)))),
-        None => match checks.map(|c| c.finish()) {
-            Some(Err(error)) => Poll::Ready(Some(Err(error))),
-            Some(Ok(Some(trailers))) => {
-                *done = true;
-                Poll::Ready(Some(Ok(Frame::trailers(trailers))))
-            }
-            _ => Poll::Ready(None),
-        },
     }
 }
 

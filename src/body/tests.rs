@@ -170,6 +170,43 @@ fn checksum_header_is_verified_and_handed_to_the_handler() {
 
 /// The encoded body of example 06 or 07: chunks of 65536 and 1024 `a`, then the final chunk
 /// and `tail`.
+/// A body with data, then HTTP trailers of the transport (which the client controls).
+struct WithTransportTrailers(VecDeque<Frame<Bytes>>);
+
+impl Body for WithTransportTrailers {
+    type Data = Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(self: Pin<&mut Self>, _: &mut Context<'_>) -> PollFrameOf<Self::Error> {
+        Poll::Ready(self.get_mut().0.pop_front().map(Ok))
+    }
+}
+
+#[test]
+fn transport_trailers_never_reach_the_handler() {
+    let forged = HeaderMap::from_iter([(
+        http::HeaderName::from_static("x-amz-checksum-crc32"),
+        HeaderValue::from_static("AAAAAA=="),
+    )]);
+    for (case, plan) in [
+        ("unchecked", BodyPlan::default()),
+        ("plain", plain(Some(Sha256::digest(b"hi").into()), None)),
+    ] {
+        let frames = [
+            Frame::data(Bytes::from_static(b"hi")),
+            Frame::trailers(forged.clone()),
+        ];
+        let body = WithTransportTrailers(frames.into_iter().collect());
+        let outcome = poll_all(VerifyingBody::new(body, plan));
+        assert_eq!(outcome.data, b"hi", "{case}: the data passes");
+        assert!(outcome.error.is_none(), "{case}: no error");
+        assert!(
+            outcome.trailers.is_none(),
+            "{case}: the client's own trailers are dropped"
+        );
+    }
+}
+
 fn example_body(example: &str, tail: &str) -> Vec<u8> {
     let mut body = Vec::new();
     for (i, size) in [65536usize, 1024, 0].into_iter().enumerate() {
