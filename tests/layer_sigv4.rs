@@ -674,6 +674,31 @@ async fn signed_header_missing_from_the_request_is_malformed() {
     );
 }
 
+#[tokio::test]
+async fn signed_expect_consumed_by_the_http_stack_counts_as_100_continue() {
+    // Some clients sign `expect: 100-continue`; servers and proxies consume the header. A
+    // signed, absent `expect` is verified as `100-continue`.
+    let draft = get_object().header("expect", "100-continue");
+    let mut request = alice().sign(&draft);
+    assert!(
+        header(&request, "authorization").contains("SignedHeaders=expect;"),
+        "expect is signed"
+    );
+    request.headers_mut().remove("expect");
+    let app = server();
+    let reply = app.send(request).await;
+    assert_accepted(&app, &reply, "signed expect, consumed");
+
+    let mut request = alice().sign(&get_object().header("expect", "something-else"));
+    request.headers_mut().remove("expect");
+    let reply = app.send(request).await;
+    assert_eq!(
+        reply.code().as_deref(),
+        Some("SignatureDoesNotMatch"),
+        "only 100-continue is assumed"
+    );
+}
+
 // §3: payload hash.
 
 #[tokio::test]
