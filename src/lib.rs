@@ -53,6 +53,21 @@
 //! # });
 //! ```
 //!
+//! # What is verified
+//!
+//! | scheme | carried by | module |
+//! | --- | --- | --- |
+//! | SigV4 | `Authorization: AWS4-HMAC-SHA256 …` | [`sigv4`] |
+//! | SigV4 presigned URL | `X-Amz-Algorithm`, `X-Amz-Credential`, … in the query | [`sigv4`] |
+//! | SigV4 streaming upload | `Content-Encoding: aws-chunked`, chunk and trailer signatures | [`VerifyingBody`] |
+//! | SigV2 (legacy) | `Authorization: AWS …`, or `AWSAccessKeyId`/`Expires`/`Signature` | [`sigv2`] |
+//! | anonymous | nothing | rejected unless [`AnonymousRequests::Allow`] |
+//!
+//! Checks run in S3's order, which decides which error a request with several faults gets:
+//! authentication parameters, timestamp, clock skew, credential scope, signed headers,
+//! credential (key, token, expiry), signature, then the body as it streams. Configuration is
+//! on [`S3AuthLayer`]; issuing presigned URLs is in [`presign`].
+//!
 //! # Security
 //!
 //! Never logged, never in an error body, never in `Debug` output: secret access keys,
