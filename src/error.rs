@@ -309,7 +309,18 @@ impl Error {
     }
 }
 
+/// Whether XML 1.0 forbids `c` in a document, escaped or not.
+fn forbidden_in_xml(c: char) -> bool {
+    (c < ' ' && !matches!(c, '\t' | '\n' | '\r')) || matches!(c, '\u{fffe}' | '\u{ffff}')
+}
+
 fn push_element(xml: &mut String, name: &str, text: &str) {
+    // Client text (a percent-decoded query value) may hold characters XML 1.0 cannot carry,
+    // not even escaped; they become U+FFFD so that the document stays well formed.
+    let text: Cow<'_, str> = match text.contains(forbidden_in_xml) {
+        true => text.replace(forbidden_in_xml, "\u{fffd}").into(),
+        false => text.into(),
+    };
     xml.push('<');
     xml.push_str(name);
     xml.push('>');
