@@ -42,47 +42,61 @@ impl S3Target {
     }
 
     /// Resolves the target of a request for `path` on `host`.
+    ///
+    /// The path is decoded before it is split, as the canonical URI decodes it before it is
+    /// signed: `/bucket%2Fkey` and `/bucket/key` have one signature, so they name one object.
     pub fn resolve(host: Option<&str>, path: &str, domains: &[String]) -> Self {
-        let path = path.strip_prefix('/').unwrap_or(path);
+        let path = decode(path);
+        let path = path.strip_prefix('/').unwrap_or(&path);
         if let Some(bucket) = host.and_then(|h| bucket_from_host(h, domains)) {
             return Self {
                 bucket: Some(bucket.to_owned()),
-                key: non_empty(decode(path)),
+                key: non_empty(path),
                 style: AddressingStyle::VirtualHosted,
             };
         }
         let (bucket, key) = path.split_once('/').unwrap_or((path, ""));
         Self {
-            bucket: non_empty(decode(bucket)),
-            key: non_empty(decode(key)),
+            bucket: non_empty(bucket),
+            key: non_empty(key),
             style: AddressingStyle::Path,
         }
     }
 }
 
 /// The bucket named by a virtual-hosted `Host` (`bucket.DOMAIN[:port]`), if `host` is under
-/// one of `domains`.
+/// one of `domains`. A host that is itself one of them names no bucket, and the longest
+/// domain it is under wins: with `example.com` and `s3.example.com`, `b.s3.example.com` is
+/// bucket `b`.
 pub(crate) fn bucket_from_host<'h>(host: &'h str, domains: &[String]) -> Option<&'h str> {
     let name = match host.rsplit_once(':') {
         Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
         _ => host,
     };
-    domains.iter().find_map(|domain| {
+    if domains.iter().any(|d| d.eq_ignore_ascii_case(name)) {
+        return None;
+    }
+    let under = |domain: &String| {
         let cut = name.len().checked_sub(domain.len() + 1)?;
         let (bucket, rest) = (name.get(..cut)?, name.get(cut..)?);
         let under = rest
             .strip_prefix('.')
             .is_some_and(|d| d.eq_ignore_ascii_case(domain));
-        (under && !bucket.is_empty()).then_some(bucket)
-    })
+        (under && !bucket.is_empty()).then_some((domain.len(), bucket))
+    };
+    domains
+        .iter()
+        .filter_map(under)
+        .max()
+        .map(|(_, bucket)| bucket)
 }
 
 fn decode(text: &str) -> String {
     percent_decode_str(text).decode_utf8_lossy().into_owned()
 }
 
-fn non_empty(text: String) -> Option<String> {
-    (!text.is_empty()).then_some(text)
+fn non_empty(text: &str) -> Option<String> {
+    (!text.is_empty()).then(|| text.to_owned())
 }
 
 #[cfg(test)]
@@ -123,5 +137,36 @@ mod tests {
         }
         let root = S3Target::resolve(Some("s3.example.com"), "/", &domains());
         assert_eq!((root.bucket, root.key), (None, None));
+    }
+
+    #[test]
+    fn the_longest_base_domain_wins_and_a_domain_itself_names_no_bucket() {
+        let nested = vec!["example.com".to_owned(), "s3.example.com".to_owned()];
+        let t = S3Target::resolve(Some("b.s3.example.com"), "/k", &nested);
+        assert_eq!(
+            (t.bucket.as_deref(), t.style),
+            (Some("b"), AddressingStyle::VirtualHosted)
+        );
+        let t = S3Target::resolve(Some("S3.Example.com:9000"), "/b/k", &nested);
+        assert_eq!(
+            (t.bucket.as_deref(), t.style),
+            (Some("b"), AddressingStyle::Path)
+        );
+        let t = S3Target::resolve(Some("b.example.com"), "/k", &nested);
+        assert_eq!(
+            t.bucket.as_deref(),
+            Some("b"),
+            "the shorter one still serves"
+        );
+    }
+
+    #[test]
+    fn an_encoded_slash_splits_as_the_signature_reads_it() {
+        // The canonical URI decodes the path before it is signed, so both name one object.
+        for path in ["/bucket/a/b", "/bucket%2Fa%2Fb", "/bucket/a%2Fb"] {
+            let t = S3Target::resolve(Some("127.0.0.1"), path, &domains());
+            assert_eq!(t.bucket.as_deref(), Some("bucket"), "{path}");
+            assert_eq!(t.key.as_deref(), Some("a/b"), "{path}");
+        }
     }
 }
