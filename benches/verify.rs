@@ -93,7 +93,7 @@ fn signed(method: &str, path: &str, body: Bytes) -> Request<Full<Bytes>> {
         &payload,
         CanonicalOptions::default(),
     );
-    let scope = CredentialScope::new(&AMZ_DATE[..8], "us-east-1", "s3");
+    let scope = CredentialScope::new(&AMZ_DATE[..8], "us-east-1", "s3").unwrap();
     let sts = StringToSign::new(ALGORITHM, AMZ_DATE, scope.as_str(), canonical.hash());
     let signature = sts.sign(&SigningKey::derive(SECRET, &scope)).to_hex();
     let authorization = format!(

@@ -35,7 +35,8 @@ impl SecretKey {
         &self.0
     }
 
-    /// Compares with `other` in constant time (in the length of the shorter one).
+    /// Compares with `other` in time that depends on the lengths only, never on the bytes.
+    /// (Tokens of different lengths differ at once: a length is not a secret.)
     pub fn ct_eq(&self, other: &[u8]) -> bool {
         self.0.as_bytes().ct_eq(other).into()
     }

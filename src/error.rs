@@ -10,7 +10,8 @@
 //! Nothing secret reaches an error: no secret key, derived signing key, session token or
 //! expected signature is ever stored in one. The diagnostic elements of
 //! `SignatureDoesNotMatch` (string to sign, canonical request, the signature the client
-//! sent) are all values the client itself computed or sent.
+//! sent) are all values the client itself computed or sent, with its session token replaced
+//! by `REDACTED`.
 
 use std::borrow::Cow;
 use std::error::Error as StdError;
@@ -211,6 +212,16 @@ impl Error {
     pub fn caused_by(mut self, source: impl Into<Box<dyn StdError + Send + Sync>>) -> Self {
         self.source = Some(source.into());
         self
+    }
+
+    /// The same error without its cause, for reporting it again.
+    pub(crate) fn repeated(&self) -> Self {
+        Self {
+            kind: self.kind,
+            message: self.message.clone(),
+            extras: self.extras.clone(),
+            source: None,
+        }
     }
 
     /// The kind of failure.
@@ -416,29 +427,74 @@ impl StdError for Error {
     }
 }
 
+/// The signed texts of a `SignatureDoesNotMatch`: the string to sign, the canonical request
+/// (SigV4), and the session token they carry, if any.
+pub(crate) struct SignedTexts<'a> {
+    pub(crate) string_to_sign: &'a str,
+    pub(crate) canonical_request: Option<&'a [u8]>,
+    pub(crate) session_token: Option<&'a str>,
+}
+
+/// What stands for the session token in the diagnostic elements.
+const REDACTED: &str = "REDACTED";
+
+/// The longest text whose bytes are spelled out (three characters a byte) in a diagnostic
+/// element: a request of many large headers must not draw a reply several times its size.
+const MAX_SPELLED_OUT: usize = 16 * 1024;
+
 /// `SignatureDoesNotMatch`, with S3's diagnostic elements unless they are switched off.
+///
+/// The elements are the client's own texts, with one change: the session token, which the
+/// canonical request (or the SigV2 string to sign) carries, is replaced by `REDACTED`, in its
+/// raw and in its URI-encoded form. A token is a bearer credential, and error bodies end up
+/// in logs and proxies; the client knows its own token.
 pub(crate) fn signature_mismatch(
     diagnostics: SignatureDiagnostics,
     access_key_id: &str,
-    string_to_sign: &str,
+    signed: &SignedTexts<'_>,
     signature_provided: &str,
-    canonical_request: Option<&[u8]>,
 ) -> Error {
     let error = Error::new(ErrorKind::SignatureDoesNotMatch);
     if diagnostics == SignatureDiagnostics::Omit {
         return error;
     }
-    let error = error
+    let token = signed.session_token.filter(|t| !t.is_empty());
+    let redact = |text: &[u8]| match token {
+        Some(token) => {
+            let encoded = crate::canonical::encode_component(token.as_bytes()).to_string();
+            let once = replace_bytes(text, token.as_bytes(), REDACTED.as_bytes());
+            replace_bytes(&once, encoded.as_bytes(), REDACTED.as_bytes())
+        }
+        None => text.to_vec(),
+    };
+    let string_to_sign = redact(signed.string_to_sign.as_bytes());
+    let mut error = error
         .extra("AWSAccessKeyId", access_key_id)
-        .extra("StringToSign", string_to_sign)
-        .extra("SignatureProvided", signature_provided)
-        .extra("StringToSignBytes", spaced_hex(string_to_sign.as_bytes()));
-    match canonical_request {
-        Some(bytes) => error
-            .extra("CanonicalRequest", String::from_utf8_lossy(bytes))
-            .extra("CanonicalRequestBytes", spaced_hex(bytes)),
-        None => error,
+        .extra("StringToSign", String::from_utf8_lossy(&string_to_sign))
+        .extra("SignatureProvided", signature_provided);
+    if string_to_sign.len() <= MAX_SPELLED_OUT {
+        error = error.extra("StringToSignBytes", spaced_hex(&string_to_sign));
     }
+    if let Some(bytes) = signed.canonical_request.map(redact) {
+        error = error.extra("CanonicalRequest", String::from_utf8_lossy(&bytes));
+        if bytes.len() <= MAX_SPELLED_OUT {
+            error = error.extra("CanonicalRequestBytes", spaced_hex(&bytes));
+        }
+    }
+    error
+}
+
+/// `haystack` with every occurrence of `needle` (not empty) replaced by `with`.
+fn replace_bytes(haystack: &[u8], needle: &[u8], with: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(haystack.len());
+    let mut rest = haystack;
+    while let Some(at) = rest.windows(needle.len()).position(|w| w == needle) {
+        out.extend_from_slice(&rest[..at]);
+        out.extend_from_slice(with);
+        rest = &rest[at + needle.len()..];
+    }
+    out.extend_from_slice(rest);
+    out
 }
 
 /// Bytes as two-digit lowercase hex separated by spaces, as S3 writes `StringToSignBytes`.
@@ -493,18 +549,69 @@ mod tests {
 
     #[test]
     fn debug_keeps_signed_text_out_of_logs() {
-        let sts = "AWS\nx-amz-security-token:the-token\n/b";
-        let err = signature_mismatch(SignatureDiagnostics::Include, "AK", sts, "sig", Some(b"x"));
+        let signed = SignedTexts {
+            string_to_sign: "AWS4-HMAC-SHA256\n20130524T000000Z",
+            canonical_request: Some(b"GET\n/b\n"),
+            session_token: None,
+        };
+        let err = signature_mismatch(SignatureDiagnostics::Include, "AK", &signed, "sig");
         let shown = format!("{err:?}");
-        assert!(!shown.contains("the-token"), "{shown}");
+        assert!(!shown.contains("20130524T000000Z"), "{shown}");
         assert!(shown.contains("\"AWSAccessKeyId\": \"AK\""), "{shown}");
         assert_eq!(
             err.extra_value("StringToSign"),
-            Some(sts),
+            Some(signed.string_to_sign),
             "the response still has it"
         );
-        let omitted = signature_mismatch(SignatureDiagnostics::Omit, "AK", sts, "sig", None);
+        let omitted = signature_mismatch(SignatureDiagnostics::Omit, "AK", &signed, "sig");
         assert_eq!(omitted.extras().count(), 0);
+    }
+
+    #[test]
+    fn the_session_token_is_redacted_from_the_diagnostics() {
+        let signed = SignedTexts {
+            string_to_sign: "GET\n\n\n1\nx-amz-security-token:SeCrEt/1+x\n/b",
+            canonical_request: Some(b"GET\n/b\nX-Amz-Security-Token=SeCrEt%2F1%2Bx\nhost:h\n"),
+            session_token: Some("SeCrEt/1+x"),
+        };
+        let err = signature_mismatch(SignatureDiagnostics::Include, "AK", &signed, "sig");
+        let xml = err.to_xml("/b", "R", "H");
+        assert!(!xml.contains("SeCrEt"), "{xml}");
+        assert_eq!(
+            err.extra_value("StringToSign"),
+            Some("GET\n\n\n1\nx-amz-security-token:REDACTED\n/b")
+        );
+        let canonical = "GET\n/b\nX-Amz-Security-Token=REDACTED\nhost:h\n";
+        assert_eq!(err.extra_value("CanonicalRequest"), Some(canonical));
+        assert_eq!(
+            err.extra_value("CanonicalRequestBytes"),
+            Some(spaced_hex(canonical.as_bytes()).as_str()),
+            "the bytes are of the redacted text"
+        );
+    }
+
+    #[test]
+    fn large_texts_are_not_spelled_out_in_bytes() {
+        let canonical = vec![b'a'; MAX_SPELLED_OUT + 1];
+        let signed = SignedTexts {
+            string_to_sign: "AWS4-HMAC-SHA256",
+            canonical_request: Some(&canonical),
+            session_token: None,
+        };
+        let err = signature_mismatch(SignatureDiagnostics::Include, "AK", &signed, "sig");
+        assert!(
+            err.extra_value("CanonicalRequest").is_some(),
+            "the text stays"
+        );
+        assert_eq!(
+            err.extra_value("CanonicalRequestBytes"),
+            None,
+            "its bytes do not"
+        );
+        assert!(
+            err.extra_value("StringToSignBytes").is_some(),
+            "short texts are spelled"
+        );
     }
 
     #[test]

@@ -88,6 +88,7 @@ mod key_cache;
 mod layer;
 mod payload;
 pub mod presign;
+mod request;
 pub mod sigv2;
 pub mod sigv4;
 mod timestamp;

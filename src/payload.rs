@@ -6,6 +6,7 @@ use http::HeaderMap;
 
 use crate::body::ChecksumAlgorithm;
 use crate::error::{Error, ErrorKind};
+use crate::request::single_header;
 
 /// The streaming (`aws-chunked`) payload modes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -24,15 +25,27 @@ pub enum StreamingMode {
 }
 
 impl StreamingMode {
+    const ALL: [Self; 5] = [
+        Self::Signed,
+        Self::SignedWithTrailer,
+        Self::UnsignedWithTrailer,
+        Self::EcdsaSigned,
+        Self::EcdsaSignedWithTrailer,
+    ];
+
+    /// The `x-amz-content-sha256` value that names this mode.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Signed => "STREAMING-AWS4-HMAC-SHA256-PAYLOAD",
+            Self::SignedWithTrailer => "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER",
+            Self::UnsignedWithTrailer => "STREAMING-UNSIGNED-PAYLOAD-TRAILER",
+            Self::EcdsaSigned => "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD",
+            Self::EcdsaSignedWithTrailer => "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER",
+        }
+    }
+
     fn from_header(value: &str) -> Option<Self> {
-        Some(match value {
-            "STREAMING-AWS4-HMAC-SHA256-PAYLOAD" => Self::Signed,
-            "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER" => Self::SignedWithTrailer,
-            "STREAMING-UNSIGNED-PAYLOAD-TRAILER" => Self::UnsignedWithTrailer,
-            "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD" => Self::EcdsaSigned,
-            "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER" => Self::EcdsaSignedWithTrailer,
-            _ => return None,
-        })
+        Self::ALL.into_iter().find(|mode| mode.as_str() == value)
     }
 }
 
@@ -49,21 +62,34 @@ pub enum PayloadHash {
 
 impl PayloadHash {
     /// Parses `x-amz-content-sha256`, which S3 requires on header-authenticated requests.
+    /// Returns the value as sent too: it enters the canonical request as it is.
     ///
     /// # Errors
     ///
-    /// `InvalidRequest` when the header is missing, `InvalidArgument` when it is none of the
-    /// accepted forms.
-    pub(crate) fn from_headers(headers: &HeaderMap) -> Result<Self, Error> {
-        let Some(value) = headers.get("x-amz-content-sha256") else {
-            return Err(Error::with_message(
+    /// `InvalidRequest` when the header is missing, `InvalidArgument` when it is repeated or
+    /// none of the accepted forms.
+    pub(crate) fn required(headers: &HeaderMap) -> Result<(Self, String), Error> {
+        Self::declared(headers)?.ok_or_else(|| {
+            Error::with_message(
                 ErrorKind::InvalidRequest,
                 "Missing required header for this request: x-amz-content-sha256",
-            ));
+            )
+        })
+    }
+
+    /// Parses `x-amz-content-sha256` where S3 does not require it (presigned URLs, SigV2,
+    /// anonymous requests) but still holds the body to what it says.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidArgument` when it is repeated or none of the accepted forms.
+    pub(crate) fn declared(headers: &HeaderMap) -> Result<Option<(Self, String)>, Error> {
+        let Some(value) = single_header(headers, "x-amz-content-sha256")? else {
+            return Ok(None);
         };
         let text = value.to_str().unwrap_or("");
-        Self::parse(text).ok_or_else(|| {
-            Error::with_message(
+        let Some(parsed) = Self::parse(text) else {
+            return Err(Error::with_message(
                 ErrorKind::InvalidArgument,
                 "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, \
                  STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER, \
@@ -71,8 +97,9 @@ impl PayloadHash {
                  STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER or a valid sha256 value.",
             )
             .extra("ArgumentName", "x-amz-content-sha256")
-            .extra("ArgumentValue", text)
-        })
+            .extra("ArgumentValue", text));
+        };
+        Ok(Some((parsed, text.to_owned())))
     }
 
     /// Parses a declared payload hash: 64 hex digits, `UNSIGNED-PAYLOAD` or a streaming mode.

@@ -17,6 +17,7 @@
 //! assert!(url.url.starts_with("http://127.0.0.1:9000/photos/2024/cat.jpg?X-Amz-Algorithm=AWS4-HMAC-SHA256&"));
 //! ```
 
+use std::fmt;
 use std::time::{Duration, SystemTime};
 
 use http::header::HOST;
@@ -43,7 +44,7 @@ pub struct Presigner {
 }
 
 /// One request to presign: method, bucket, key, lifetime, and any extra headers or query
-/// parameters it must carry (all of them signed).
+/// parameters it must carry (all of them signed, or refused where a version cannot sign them).
 #[derive(Clone, Debug)]
 pub struct PresignRequest {
     method: Method,
@@ -56,7 +57,10 @@ pub struct PresignRequest {
 
 /// A presigned request: the URL, and the headers the client must send with it (those that
 /// were signed besides `host`).
-#[derive(Clone, Debug)]
+///
+/// The URL is a bearer credential until it expires: its `Debug` shows it without the query,
+/// which holds the signature and any session token.
+#[derive(Clone)]
 pub struct PresignedUrl {
     /// The method the URL is valid for.
     pub method: Method,
@@ -64,6 +68,17 @@ pub struct PresignedUrl {
     pub url: String,
     /// The signed headers to send along, if any.
     pub headers: HeaderMap,
+}
+
+impl fmt::Debug for PresignedUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let without_query = self.url.split_once('?').map_or(&*self.url, |(url, _)| url);
+        f.debug_struct("PresignedUrl")
+            .field("method", &self.method)
+            .field("url", &format_args!("{without_query}?…"))
+            .field("headers", &self.headers.keys().collect::<Vec<_>>())
+            .finish()
+    }
 }
 
 fn invalid(message: impl Into<String>) -> Error {
@@ -76,7 +91,8 @@ impl Presigner {
     ///
     /// # Errors
     ///
-    /// `InvalidArgument` when the endpoint is not `http(s)://host[:port]`.
+    /// `InvalidArgument` when the endpoint is not `http(s)://host[:port]`, or the region is
+    /// empty or holds a `/`.
     pub fn new(endpoint: &str, region: impl Into<String>) -> Result<Self, Error> {
         let uri: http::Uri = endpoint
             .parse()
@@ -85,10 +101,14 @@ impl Presigner {
         let (Some(scheme), Some(authority)) = (scheme, uri.authority()) else {
             return Err(invalid("the endpoint must be http(s)://host[:port]"));
         };
+        let region = region.into();
+        if region.is_empty() || region.contains('/') {
+            return Err(invalid("the region must be a non-empty name without '/'"));
+        }
         Ok(Self {
             scheme: scheme.to_owned(),
             authority: authority.as_str().to_ascii_lowercase(),
-            region: region.into(),
+            region,
             service: "s3".to_owned(),
             style: AddressingStyle::Path,
         })
@@ -135,8 +155,9 @@ impl Presigner {
     ///
     /// # Errors
     ///
-    /// `InvalidArgument` for a lifetime outside 1 second to 7 days, or extra headers that
-    /// cannot be signed.
+    /// `InvalidArgument` for a lifetime outside 1 second to 7 days, extra headers that cannot
+    /// be signed, an extra query parameter that is one of the authentication parameters, a
+    /// service name that is empty or holds a `/`, or a time outside years 0 to 9999.
     pub fn presign_v4(
         &self,
         credential: &Credential,
@@ -144,6 +165,7 @@ impl Presigner {
         now: SystemTime,
     ) -> Result<PresignedUrl, Error> {
         let seconds = request.lifetime_seconds()?;
+        request.check_query_names()?;
         let (host, path) = self.locate(request);
         let mut headers = request.headers.clone();
         headers.insert(
@@ -157,7 +179,10 @@ impl Presigner {
             .ok_or_else(|| invalid("the extra headers cannot be signed"))?;
 
         let amz_date = timestamp::format_amz_date(now);
-        let scope = CredentialScope::new(&amz_date[..8], &self.region, &self.service);
+        let scope = amz_date
+            .get(..8)
+            .and_then(|date| CredentialScope::new(date, &self.region, &self.service))
+            .ok_or_else(|| invalid("the service or the time cannot make a credential scope"))?;
         let mut params: Vec<(String, String)> = request.query.clone();
         params.extend([
             ("X-Amz-Algorithm".to_owned(), ALGORITHM.to_owned()),
@@ -211,9 +236,16 @@ impl Presigner {
     /// `AWSAccessKeyId`, `Expires` (seconds since the epoch) and `Signature`, and the session
     /// token of a temporary credential as `x-amz-security-token`.
     ///
+    /// Signature Version 2 signs less of a request than SigV4: of the extra headers only
+    /// `Content-MD5`, `Content-Type` and `x-amz-*`, of the extra query parameters only the
+    /// sub-resources ([`SUB_RESOURCES`](crate::sigv2::SUB_RESOURCES)) and `x-amz-*`. Anything
+    /// else could be changed by whoever holds the URL, so it is refused rather than carried
+    /// unsigned.
+    ///
     /// # Errors
     ///
-    /// `InvalidArgument` for a lifetime outside 1 second to 7 days.
+    /// `InvalidArgument` for a lifetime outside 1 second to 7 days, an extra header or query
+    /// parameter SigV2 does not sign, or one that is an authentication parameter.
     pub fn presign_v2(
         &self,
         credential: &Credential,
@@ -221,6 +253,8 @@ impl Presigner {
         now: SystemTime,
     ) -> Result<PresignedUrl, Error> {
         request.lifetime_seconds()?;
+        request.check_query_names()?;
+        request.check_v2_signs_everything()?;
         let expires = (now + request.expires_in)
             .duration_since(std::time::UNIX_EPOCH)
             .map_err(|_| invalid("the expiry is before 1970"))?
@@ -288,6 +322,60 @@ impl PresignRequest {
         }
     }
 
+    /// Refuses an extra query parameter that is an authentication parameter of either
+    /// version: the URL would carry it twice, or carry two mechanisms.
+    fn check_query_names(&self) -> Result<(), Error> {
+        const RESERVED: [&str; 10] = [
+            "X-Amz-Algorithm",
+            "X-Amz-Credential",
+            "X-Amz-Date",
+            "X-Amz-Expires",
+            "X-Amz-SignedHeaders",
+            "X-Amz-Signature",
+            "X-Amz-Security-Token",
+            "AWSAccessKeyId",
+            "Expires",
+            "Signature",
+        ];
+        match self
+            .query
+            .iter()
+            .find(|(name, _)| RESERVED.iter().any(|r| r.eq_ignore_ascii_case(name)))
+        {
+            Some((name, _)) => Err(invalid(format!(
+                "the query parameter {name} is set by the presigner"
+            ))),
+            None => Ok(()),
+        }
+    }
+
+    /// Refuses what a SigV2 signature would not cover (see [`Presigner::presign_v2`]).
+    fn check_v2_signs_everything(&self) -> Result<(), Error> {
+        let amz = |name: &str| {
+            name.get(..6)
+                .is_some_and(|p| p.eq_ignore_ascii_case("x-amz-"))
+        };
+        let unsigned_header = self.headers.keys().find(|name| {
+            let name = name.as_str();
+            !amz(name) && name != "content-md5" && name != "content-type"
+        });
+        if let Some(name) = unsigned_header {
+            return Err(invalid(format!(
+                "Signature Version 2 does not sign the header {name}"
+            )));
+        }
+        let unsigned_param = self
+            .query
+            .iter()
+            .find(|(name, _)| !amz(name) && !crate::sigv2::SUB_RESOURCES.contains(&name.as_str()));
+        if let Some((name, _)) = unsigned_param {
+            return Err(invalid(format!(
+                "Signature Version 2 does not sign the query parameter {name}"
+            )));
+        }
+        Ok(())
+    }
+
     /// The lifetime in whole seconds, checked to be 1 second to 7 days.
     fn lifetime_seconds(&self) -> Result<u64, Error> {
         let seconds = self.expires_in.as_secs();
@@ -326,5 +414,101 @@ impl PresignRequest {
     pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.query.push((name.into(), value.into()));
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::UNIX_EPOCH;
+
+    use super::*;
+
+    fn at() -> SystemTime {
+        UNIX_EPOCH + Duration::from_secs(1_700_000_000)
+    }
+
+    fn presigner() -> Presigner {
+        Presigner::new("http://127.0.0.1:9000", "us-east-1").unwrap()
+    }
+
+    #[test]
+    fn a_region_or_service_that_makes_no_scope_is_refused() {
+        for region in ["", "a/b"] {
+            let error = Presigner::new("http://h", region).unwrap_err();
+            assert_eq!(error.kind(), ErrorKind::InvalidArgument, "{region:?}");
+        }
+        let credential = Credential::new("AK", "secret");
+        let request = PresignRequest::get("b", "k");
+        for service in ["", "s/3"] {
+            let presigner = presigner().service(service);
+            let error = presigner
+                .presign_v4(&credential, &request, at())
+                .unwrap_err();
+            assert_eq!(error.kind(), ErrorKind::InvalidArgument, "{service:?}");
+        }
+    }
+
+    #[test]
+    fn authentication_parameters_cannot_be_added() {
+        let credential = Credential::new("AK", "secret");
+        for name in [
+            "X-Amz-Signature",
+            "x-amz-expires",
+            "Signature",
+            "AWSAccessKeyId",
+        ] {
+            let request = PresignRequest::get("b", "k").query(name, "1");
+            let v4 = presigner()
+                .presign_v4(&credential, &request, at())
+                .unwrap_err();
+            assert_eq!(v4.kind(), ErrorKind::InvalidArgument, "v4: {name}");
+            let v2 = presigner()
+                .presign_v2(&credential, &request, at())
+                .unwrap_err();
+            assert_eq!(v2.kind(), ErrorKind::InvalidArgument, "v2: {name}");
+        }
+    }
+
+    #[test]
+    fn signature_v2_refuses_what_it_would_not_sign() {
+        let credential = Credential::new("AK", "secret");
+        let range = PresignRequest::get("b", "k")
+            .header(http::header::RANGE, HeaderValue::from_static("bytes=0-1"));
+        let unsigned_param = PresignRequest::get("b", "k").query("prefix", "a");
+        for request in [range, unsigned_param] {
+            let error = presigner()
+                .presign_v2(&credential, &request, at())
+                .unwrap_err();
+            assert_eq!(error.kind(), ErrorKind::InvalidArgument, "{request:?}");
+            assert!(
+                presigner().presign_v4(&credential, &request, at()).is_ok(),
+                "SigV4 signs it"
+            );
+        }
+        let signed = PresignRequest::put("b", "k")
+            .header(
+                http::header::CONTENT_TYPE,
+                HeaderValue::from_static("text/plain"),
+            )
+            .header(
+                http::HeaderName::from_static("x-amz-acl"),
+                HeaderValue::from_static("private"),
+            )
+            .query("response-content-type", "text/plain");
+        assert!(presigner().presign_v2(&credential, &signed, at()).is_ok());
+    }
+
+    #[test]
+    fn debug_leaves_the_signature_and_token_out() {
+        let credential = Credential::new("AK", "secret").with_session_token("the-token");
+        let url = presigner()
+            .presign_v4(&credential, &PresignRequest::get("b", "k"), at())
+            .unwrap();
+        assert!(url.url.contains("X-Amz-Signature="), "the URL has them");
+        let shown = format!("{url:?}");
+        assert_eq!(
+            shown,
+            "PresignedUrl { method: GET, url: http://127.0.0.1:9000/b/k?…, headers: [] }"
+        );
     }
 }

@@ -13,12 +13,14 @@ use http::request::Parts;
 
 use crate::addressing::{AddressingStyle, S3Target};
 use crate::body::{BodyPlan, ChunkSigning, StreamingLimits};
+use crate::canonical::decode_query_component;
 use crate::config::{AnonymousRequests, Config, SignatureV2};
 use crate::credentials::{Credential, CredentialStore};
 use crate::error::{Error, ErrorKind};
 use crate::identity::{AuthScheme, Identity};
 use crate::key_cache::SigningKeyCache;
-use crate::payload::{PayloadHash, StreamingMode};
+use crate::payload::PayloadHash;
+use crate::request::{query_key_is, query_pairs};
 use crate::sigv2::{self, verify::V2Auth};
 use crate::sigv4::{self, SigningKey, verify::SigV4Auth};
 
@@ -46,27 +48,19 @@ const QUERY_AUTH_PARAMS_V2: [&str; 2] = ["AWSAccessKeyId", "Signature"];
 
 fn has_query_param(parts: &Parts, names: &[&str]) -> bool {
     let query = parts.uri.query().unwrap_or("");
-    query.split('&').any(|pair| {
-        let key = pair.split_once('=').map_or(pair, |(k, _)| k);
-        names.contains(&key)
-    })
+    query_pairs(query).any(|(key, _)| names.iter().any(|name| query_key_is(key, name)))
 }
 
-fn unsupported(value: &str) -> Error {
+/// `InvalidArgument` for an `Authorization` scheme S3 does not accept. Only the scheme's name
+/// is echoed: what follows it may be another system's credentials (`Basic`, `Bearer`).
+fn unsupported(scheme: &str) -> Error {
     Error::with_message(
         ErrorKind::InvalidArgument,
         "The authorization mechanism you have provided is not supported. Please use \
          AWS4-HMAC-SHA256.",
     )
     .extra("ArgumentName", "Authorization")
-    .extra("ArgumentValue", value.chars().take(256).collect::<String>())
-}
-
-fn not_implemented(what: &str) -> Error {
-    Error::with_message(
-        ErrorKind::NotImplemented,
-        format!("{what} is not supported by this server."),
-    )
+    .extra("ArgumentValue", scheme.chars().take(64).collect::<String>())
 }
 
 /// `AccessDenied` when Signature Version 2 is switched off.
@@ -125,33 +119,64 @@ pub(crate) fn check(parts: &Parts, config: &Config, now: SystemTime) -> Result<P
         return Ok(Pending::Anonymous);
     };
 
-    let Ok(value) = header.to_str() else {
-        return Err(unsupported(&String::from_utf8_lossy(header.as_bytes())));
-    };
-    if value.len() > sigv4::MAX_AUTHORIZATION_LEN {
+    let raw = header.as_bytes();
+    if raw.len() > sigv4::MAX_AUTHORIZATION_LEN {
         return Err(Error::with_message(
             ErrorKind::AuthorizationHeaderMalformed,
             "The authorization header is malformed; the header is too long.",
         ));
     }
-    let (algorithm, rest) = value.split_once(' ').unwrap_or((value, ""));
-    match algorithm {
-        sigv4::ALGORITHM => {
-            let auth =
-                sigv4::verify::check_header(parts, rest.trim_start_matches(' '), config, now)?;
-            Ok(Pending::SigV4(Box::new(auth)))
-        }
-        "AWS4-ECDSA-P256-SHA256" => Err(not_implemented("Signature Version 4A")),
-        "AWS" => {
-            check_v2_allowed(config)?;
-            let bucket = bucket_from_host(parts, config);
-            let credentials = rest.trim_start_matches(' ');
-            let auth =
-                sigv2::verify::check_header(parts, credentials, bucket.as_deref(), config, now)?;
-            Ok(Pending::SigV2(Box::new(auth)))
-        }
-        _ => Err(unsupported(value)),
+    let split = raw.iter().position(|&b| b == b' ').unwrap_or(raw.len());
+    let (scheme, rest) = raw.split_at(split);
+    let (v4, v2) = (scheme == sigv4::ALGORITHM.as_bytes(), scheme == b"AWS");
+    // SigV4A (`AWS4-ECDSA-P256-SHA256`) is not verified yet: it is refused as S3 refuses any
+    // scheme it does not take, with a 400 that names the one it does.
+    if !v4 && !v2 {
+        return Err(unsupported(&String::from_utf8_lossy(scheme)));
     }
+    let Ok(rest) = std::str::from_utf8(rest) else {
+        return Err(Error::with_message(
+            ErrorKind::AuthorizationHeaderMalformed,
+            "The authorization header is malformed; it is not UTF-8 text.",
+        ));
+    };
+    let rest = rest.trim_start_matches(' ');
+    if v4 {
+        let auth = sigv4::verify::check_header(parts, rest, config, now)?;
+        return Ok(Pending::SigV4(Box::new(auth)));
+    }
+    check_v2_allowed(config)?;
+    let bucket = bucket_from_host(parts, config);
+    let auth = sigv2::verify::check_header(parts, rest, bucket.as_deref(), config, now)?;
+    Ok(Pending::SigV2(Box::new(auth)))
+}
+
+/// The access key id a request claims, read loosely (the request may be malformed), for the
+/// log line of its rejection; at most 128 characters.
+pub(crate) fn claimed_access_key_id(parts: &Parts) -> Option<String> {
+    let from_header = parts
+        .headers
+        .get(AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| match value.split_once(' ') {
+            Some((sigv4::ALGORITHM, rest)) => {
+                let credential = rest.split_once("Credential=")?.1;
+                Some(credential.split(['/', ',']).next()?.to_owned())
+            }
+            Some(("AWS", rest)) => Some(rest.split(':').next()?.trim().to_owned()),
+            _ => None,
+        });
+    let from_query = || {
+        query_pairs(parts.uri.query().unwrap_or("")).find_map(|(key, value)| {
+            let value = String::from_utf8_lossy(&decode_query_component(value)).into_owned();
+            if query_key_is(key, "X-Amz-Credential") {
+                return value.split('/').next().map(str::to_owned);
+            }
+            query_key_is(key, "AWSAccessKeyId").then_some(value)
+        })
+    };
+    let id = from_header.or_else(from_query)?;
+    Some(id.chars().take(128).collect())
 }
 
 /// The credential checks every scheme shares: it exists and is enabled, its temporary token
@@ -191,12 +216,14 @@ impl<C: CredentialStore> Verifier<C> {
     pub(crate) async fn authenticate(&self, parts: &Parts) -> Result<Verified, Error> {
         let now = self.config.clock.now();
         let target = S3Target::of(parts, &self.config.domains);
+        let limits = streaming_limits(&self.config);
         match check(parts, &self.config, now)? {
             Pending::Anonymous => {
                 if self.config.anonymous == AnonymousRequests::Reject {
                     return Err(Error::new(ErrorKind::AccessDenied));
                 }
-                let body = BodyPlan::for_unsigned(&parts.headers)?;
+                let payload = declared_payload(&parts.headers)?;
+                let body = BodyPlan::new(payload, None, &parts.headers, limits)?;
                 Ok(Verified {
                     identity: None,
                     target,
@@ -210,13 +237,10 @@ impl<C: CredentialStore> Verifier<C> {
                 let scope = &auth.authorization.scope;
                 let key = self.keys.signing_key(&credential, scope);
                 sigv4::verify::verify_signature(&auth, parts, &key, &self.config)?;
-                let body = match auth.payload {
-                    PayloadHash::Streaming(mode) => {
-                        streaming_plan(mode, &auth, key, parts, &self.config)?
-                    }
-                    PayloadHash::Sha256(digest) => BodyPlan::for_sha256(digest, &parts.headers)?,
-                    PayloadHash::Unsigned => BodyPlan::for_unsigned(&parts.headers)?,
-                };
+                // Only the `Authorization` header's signature seeds a chain of chunk
+                // signatures; a presigned URL's does not.
+                let seed = (!auth.presigned).then(|| chunk_signing(&auth, key, &self.config));
+                let body = BodyPlan::new(auth.payload, seed, &parts.headers, limits)?;
                 let scheme = match auth.presigned {
                     true => AuthScheme::SigV4Query,
                     false => AuthScheme::SigV4Header,
@@ -232,7 +256,8 @@ impl<C: CredentialStore> Verifier<C> {
                     true => AuthScheme::SigV2Query,
                     false => AuthScheme::SigV2Header,
                 };
-                let body = BodyPlan::for_unsigned(&parts.headers)?;
+                let payload = declared_payload(&parts.headers)?;
+                let body = BodyPlan::new(payload, None, &parts.headers, limits)?;
                 Ok(verified(&credential, scheme, None, target, body))
             }
         }
@@ -278,28 +303,64 @@ fn verified(
     }
 }
 
-/// The body plan of an `aws-chunked` upload whose seed signature just verified: the chunk
-/// signatures chain from it, with the same key, time and scope.
-fn streaming_plan(
-    mode: StreamingMode,
-    auth: &SigV4Auth,
-    key: SigningKey,
-    parts: &Parts,
-    config: &Config,
-) -> Result<BodyPlan, Error> {
-    let signing = ChunkSigning {
+/// What a request whose signature does not cover the payload hash (SigV2, anonymous)
+/// declares about its body: `x-amz-content-sha256` if sent, which the body is then held to.
+fn declared_payload(headers: &http::HeaderMap) -> Result<PayloadHash, Error> {
+    Ok(PayloadHash::declared(headers)?.map_or(PayloadHash::Unsigned, |(payload, _)| payload))
+}
+
+/// What the chunk signatures of an `aws-chunked` upload chain from once its header signature
+/// verified: the same key, time and scope, and that signature as the seed.
+fn chunk_signing(auth: &SigV4Auth, key: SigningKey, config: &Config) -> ChunkSigning {
+    ChunkSigning {
         key,
         timestamp: auth.timestamp.clone(),
         scope: auth.authorization.scope.as_str().to_owned(),
         seed: auth.authorization.signature.clone(),
         access_key_id: auth.authorization.access_key_id.clone(),
         diagnostics: config.diagnostics,
-    };
-    let limits = StreamingLimits {
+    }
+}
+
+fn streaming_limits(config: &Config) -> StreamingLimits {
+    StreamingLimits {
         max_chunk_size: config.max_chunk_size,
         max_chunk_line: config.max_chunk_line,
         max_trailer_size: config.max_trailer_size,
         chunk_size_policy: config.chunk_size_policy,
-    };
-    BodyPlan::streaming(mode, signing, &parts.headers, limits)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claimed(uri: &str, authorization: Option<&str>) -> Option<String> {
+        let mut request = http::Request::get(uri);
+        if let Some(value) = authorization {
+            request = request.header(AUTHORIZATION, value);
+        }
+        claimed_access_key_id(&request.body(()).unwrap().into_parts().0)
+    }
+
+    #[test]
+    fn the_claimed_key_id_is_read_from_every_scheme() {
+        let v4 = "AWS4-HMAC-SHA256 Credential=AKID/20130524/us-east-1/s3/aws4_request, x";
+        assert_eq!(claimed("/b", Some(v4)).as_deref(), Some("AKID"));
+        assert_eq!(claimed("/b", Some("AWS AK2:sig")).as_deref(), Some("AK2"));
+        let query = "/b?X-Amz-Algorithm=x&X-Amz-Credential=AK3%2F20130524%2Fr";
+        assert_eq!(claimed(query, None).as_deref(), Some("AK3"));
+        assert_eq!(
+            claimed("/b?AWSAccessKeyId=AK4&Expires=1", None).as_deref(),
+            Some("AK4")
+        );
+        assert_eq!(claimed("/b", Some("Bearer xyz")), None, "other schemes");
+        assert_eq!(claimed("/b", None), None, "anonymous");
+        let long = format!("/b?AWSAccessKeyId={}", "k".repeat(500));
+        assert_eq!(
+            claimed(&long, None).map(|id| id.len()),
+            Some(128),
+            "bounded"
+        );
+    }
 }

@@ -107,6 +107,7 @@ impl Case {
             &self.context.region,
             &self.context.service,
         )
+        .unwrap()
     }
 
     fn options(&self, skip_query_param: Option<&'static str>) -> CanonicalOptions<'static> {

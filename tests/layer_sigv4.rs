@@ -495,7 +495,7 @@ async fn scope_date_other_than_timestamp_date_is_malformed() {
     // aws-sigv4 always scopes to its own timestamp's date, so the signature is made with this
     // crate's core types: it is valid for the scope it names, and only the date rule refuses it.
     let mut request = alice().sign(&get_object());
-    let scope = CredentialScope::new("20240314", "us-east-1", "s3");
+    let scope = CredentialScope::new("20240314", "us-east-1", "s3").unwrap();
     sign_with_scope(
         &mut request,
         AKID,
@@ -524,7 +524,7 @@ async fn scope_date_other_than_timestamp_date_is_malformed() {
 
     // The same hand-made signature with the right date is accepted: the signer is sound.
     let mut request = alice().sign(&get_object());
-    let scope = CredentialScope::new("20240315", "us-east-1", "s3");
+    let scope = CredentialScope::new("20240315", "us-east-1", "s3").unwrap();
     sign_with_scope(
         &mut request,
         AKID,
@@ -1130,7 +1130,7 @@ async fn malformed_authorization_headers_are_refused_before_the_handler() {
         (
             "non-UTF-8 bytes in the access key",
             HeaderValue::from_bytes(&non_utf8).expect("obs-text is a valid header value"),
-            invalid,
+            malformed,
         ),
         (
             "a 100 KB header",

@@ -77,7 +77,8 @@ fn assert_core_stages(example: &S3Example) {
         &amz_date[..8],
         example.meta("region"),
         example.meta("service"),
-    );
+    )
+    .unwrap();
     let sts = StringToSign::new(ALGORITHM, amz_date, scope.as_str(), canonical.hash());
     assert_eq!(
         sts.to_string(),

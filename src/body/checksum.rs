@@ -226,7 +226,9 @@ pub(crate) fn checksum_plan(
 pub(crate) struct Digests {
     sha256: Option<Sha256>,
     md5: Option<Md5>,
-    checksum: Option<(ChecksumAlgorithm, Hasher)>,
+    checksum: Option<Hasher>,
+    /// The checksum is SHA-256 and the payload hash is computed anyway: it is used twice.
+    checksum_is_sha256: bool,
 }
 
 /// What the digests of a body came to.
@@ -238,10 +240,12 @@ pub(crate) struct Computed {
 
 impl Digests {
     pub(crate) fn new(sha256: bool, md5: bool, checksum: Option<ChecksumAlgorithm>) -> Self {
+        let checksum_is_sha256 = sha256 && checksum == Some(ChecksumAlgorithm::Sha256);
         Self {
             sha256: sha256.then(Sha256::new),
             md5: md5.then(Md5::new),
-            checksum: checksum.map(|a| (a, Hasher::new(a))),
+            checksum: checksum.filter(|_| !checksum_is_sha256).map(Hasher::new),
+            checksum_is_sha256,
         }
     }
 
@@ -252,16 +256,21 @@ impl Digests {
         if let Some(h) = &mut self.md5 {
             h.update(data);
         }
-        if let Some((_, h)) = &mut self.checksum {
+        if let Some(h) = &mut self.checksum {
             h.update(data);
         }
     }
 
     pub(crate) fn finish(self) -> Computed {
+        let sha256: Option<[u8; 32]> = self.sha256.map(|h| h.finalize().into());
+        let checksum = match self.checksum_is_sha256 {
+            true => sha256.map(|digest| digest.to_vec()),
+            false => self.checksum.map(Hasher::finalize),
+        };
         Computed {
-            sha256: self.sha256.map(|h| h.finalize().into()),
+            sha256,
             md5: self.md5.map(|h| h.finalize().into()),
-            checksum: self.checksum.map(|(_, h)| h.finalize()),
+            checksum,
         }
     }
 }
@@ -318,6 +327,21 @@ mod tests {
         assert_eq!(
             digest_of(ChecksumAlgorithm::Sha256, b""),
             "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
+        );
+    }
+
+    #[test]
+    fn a_sha256_checksum_reuses_the_payload_hash() {
+        let mut digests = Digests::new(true, false, Some(ChecksumAlgorithm::Sha256));
+        assert!(digests.checksum.is_none(), "hashed once");
+        digests.update(b"abc");
+        let computed = digests.finish();
+        let sha256 = computed.sha256.expect("the payload hash");
+        assert_eq!(computed.checksum.as_deref(), Some(sha256.as_slice()));
+        assert_eq!(
+            STANDARD.encode(sha256),
+            "ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=",
+            "SHA-256 of abc"
         );
     }
 

@@ -245,7 +245,10 @@ impl Decoder {
     /// asks for more input; with another state, the section ended.
     fn trailer(&mut self, input: &mut Bytes, at_eof: bool) -> Result<Option<Event>, FramingError> {
         loop {
-            let budget = self.limits.max_trailer.saturating_sub(self.trailer_bytes);
+            // The section's budget holds each line's CRLF too.
+            let Some(budget) = self.limits.max_trailer.checked_sub(self.trailer_bytes + 2) else {
+                return Err(FramingError::MalformedTrailer);
+            };
             let line = match self.read_line(input, budget) {
                 Line::Complete(line) => line,
                 Line::Partial if at_eof => {

@@ -365,3 +365,61 @@ fn arbitrary_input_never_panics() {
         }
     }
 }
+
+#[test]
+fn limits_hold_exactly_at_their_boundaries() {
+    // A header line of exactly `max_line` bytes (zeros pad the size), then one more.
+    let line = |len: usize| format!("{:0>len$}\r\nabc\r\n0\r\n\r\n", 3);
+    let at_limit = decode(Framing::Unsigned, line(200).as_bytes(), 1).unwrap();
+    assert_eq!(
+        shape(&at_limit),
+        ["C3", "D3", "E", "C0", "."],
+        "200-byte line"
+    );
+    let over = decode(Framing::Unsigned, line(201).as_bytes(), 1).unwrap_err();
+    assert_eq!(over, FramingError::LineTooLong, "201-byte line");
+
+    // A chunk of exactly `max_chunk_size`, then one byte more.
+    let cap = LIMITS.max_chunk_size;
+    let at_cap = format!("{cap:x}\r\n{}\r\n0\r\n\r\n", "a".repeat(cap as usize));
+    assert!(
+        decode(Framing::Unsigned, at_cap.as_bytes(), 0).is_ok(),
+        "at the cap"
+    );
+    let over_cap = format!("{:x}\r\n", cap + 1);
+    assert_eq!(
+        decode(Framing::Unsigned, over_cap.as_bytes(), 0).unwrap_err(),
+        FramingError::ChunkTooLarge(cap + 1),
+        "over the cap"
+    );
+
+    // A trailer section of exactly `max_trailer` bytes, CRLFs included, then one more.
+    let trailer = |len: usize| {
+        let value = "v".repeat(len - "x-a:\r\n\r\n".len());
+        format!("0\r\nx-a:{value}\r\n\r\n")
+    };
+    let full = decode(Framing::Unsigned, trailer(256).as_bytes(), 1).unwrap();
+    assert_eq!(
+        shape(&full).len(),
+        3,
+        "256-byte trailer section: {:?}",
+        shape(&full)
+    );
+    let over = decode(Framing::Unsigned, trailer(257).as_bytes(), 1).unwrap_err();
+    assert_eq!(
+        over,
+        FramingError::MalformedTrailer,
+        "257-byte trailer section"
+    );
+}
+
+#[test]
+fn sizes_may_have_leading_zeros_and_either_case() {
+    let body = b"000A\r\n0123456789\r\n00a\r\n0123456789\r\n00\r\n\r\n";
+    let events = decode(Framing::Unsigned, body, 1).unwrap();
+    assert_eq!(
+        shape(&events),
+        ["C10", "D10", "E", "C10", "D10", "E", "C0", "."],
+        "leading zeros and upper- or lowercase hex"
+    );
+}

@@ -53,8 +53,10 @@ use http_body::{Body, Frame, SizeHint};
 use pin_project_lite::pin_project;
 
 use crate::error::{Error, ErrorKind};
-use crate::payload::{self, StreamingMode};
+use crate::payload::{self, PayloadHash};
 use plain::{PlainChecks, PlainPlan};
+#[cfg(test)]
+use streaming::HeldDataProbe;
 use streaming::{Step, Streaming, StreamingPlan};
 
 pub(crate) use checksum::ChecksumAlgorithm;
@@ -80,52 +82,47 @@ impl Default for PlanKind {
 }
 
 impl BodyPlan {
-    /// A body whose SHA-256 the client signed, with its `Content-MD5` and checksum header.
+    /// The checks of a body, from what the request declared about it in `payload`. `seed` is
+    /// what chunk signatures chain from: only a SigV4 `Authorization` header has one.
     ///
     /// # Errors
     ///
     /// `InvalidDigest` for a malformed `Content-MD5`; `InvalidRequest` for the checksum
-    /// headers.
-    pub(crate) fn for_sha256(digest: [u8; 32], headers: &HeaderMap) -> Result<Self, Error> {
-        let mut plan = Self::for_unsigned(headers)?;
-        if let PlanKind::Plain(plain) = &mut plan.kind {
-            plain.sha256 = Some(digest);
+    /// headers; `InvalidArgument` for `Content-Encoding: aws-chunked` on a body that is not
+    /// streamed; the errors of [`StreamingPlan::new`] for a streaming upload.
+    pub(crate) fn new(
+        payload: PayloadHash,
+        seed: Option<ChunkSigning>,
+        headers: &HeaderMap,
+        limits: StreamingLimits,
+    ) -> Result<Self, Error> {
+        let sha256 = match payload {
+            PayloadHash::Streaming(mode) => {
+                let plan = StreamingPlan::new(mode, seed, headers, limits)?;
+                return Ok(Self {
+                    kind: PlanKind::Streaming(Box::new(plan)),
+                });
+            }
+            PayloadHash::Sha256(digest) => Some(digest),
+            PayloadHash::Unsigned => None,
+        };
+        // Passed on, the framing would reach the handler as if it were the payload.
+        if is_aws_chunked(headers) {
+            return Err(Error::with_message(
+                ErrorKind::InvalidArgument,
+                "Content-Encoding aws-chunked needs an x-amz-content-sha256 that names a \
+                 STREAMING payload.",
+            )
+            .extra("ArgumentName", "Content-Encoding")
+            .extra("ArgumentValue", "aws-chunked"));
         }
-        Ok(plan)
-    }
-
-    /// A body the signature does not cover; its `Content-MD5` and checksum header are
-    /// still checked.
-    ///
-    /// # Errors
-    ///
-    /// As [`BodyPlan::for_sha256`].
-    pub(crate) fn for_unsigned(headers: &HeaderMap) -> Result<Self, Error> {
         let plain = PlainPlan {
-            sha256: None,
+            sha256,
             md5: payload::content_md5(headers)?,
             checksum: checksum::checksum_plan(headers, &[])?,
         };
         Ok(Self {
             kind: PlanKind::Plain(plain),
-        })
-    }
-
-    /// An `aws-chunked` upload in `mode` whose seed signature verified.
-    ///
-    /// # Errors
-    ///
-    /// `NotImplemented` for the SigV4A modes; the errors of the streaming headers
-    /// (`x-amz-decoded-content-length`, `x-amz-trailer`, checksums, `Content-MD5`).
-    pub(crate) fn streaming(
-        mode: StreamingMode,
-        signing: ChunkSigning,
-        headers: &HeaderMap,
-        limits: StreamingLimits,
-    ) -> Result<Self, Error> {
-        let plan = StreamingPlan::new(mode, signing, headers, limits)?;
-        Ok(Self {
-            kind: PlanKind::Streaming(Box::new(plan)),
         })
     }
 
@@ -136,13 +133,8 @@ impl BodyPlan {
         let PlanKind::Streaming(plan) = &self.kind else {
             return;
         };
-        let codings: Vec<String> = headers
-            .get_all(CONTENT_ENCODING)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .map(|c| c.trim_matches([' ', '\t']))
-            .filter(|c| !c.is_empty() && !c.eq_ignore_ascii_case("aws-chunked"))
+        let codings: Vec<String> = content_codings(headers)
+            .filter(|c| !c.eq_ignore_ascii_case("aws-chunked"))
             .map(str::to_owned)
             .collect();
         headers.remove(CONTENT_ENCODING);
@@ -156,6 +148,21 @@ impl BodyPlan {
             headers.insert(CONTENT_LENGTH, HeaderValue::from(plan.decoded_length));
         }
     }
+}
+
+/// The codings `Content-Encoding` lists, in order.
+fn content_codings(headers: &HeaderMap) -> impl Iterator<Item = &str> {
+    headers
+        .get_all(CONTENT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|c| c.trim_matches([' ', '\t']))
+        .filter(|c| !c.is_empty())
+}
+
+fn is_aws_chunked(headers: &HeaderMap) -> bool {
+    content_codings(headers).any(|c| c.eq_ignore_ascii_case("aws-chunked"))
 }
 
 /// How a body is being checked.
@@ -173,12 +180,16 @@ pin_project! {
     /// Its error type is this crate's [`Error`]: the S3 error a failed check maps to, or
     /// `IncompleteBody` (with the transport error as its source) when the client's body
     /// broke off.
+    ///
+    /// A body that failed reports the same error on every later poll: it never appears to
+    /// end cleanly, whatever a caller does after an error.
     #[derive(Debug)]
     pub struct VerifyingBody<B> {
         #[pin]
         inner: B,
         mode: Mode,
         done: bool,
+        failed: Option<Error>,
     }
 }
 
@@ -192,6 +203,7 @@ impl<B> VerifyingBody<B> {
             inner,
             mode,
             done: false,
+            failed: None,
         }
     }
 
@@ -213,6 +225,9 @@ where
 
     fn poll_frame(self: Pin<&mut Self>, cx: &mut Context<'_>) -> PollFrame {
         let this = self.project();
+        if let Some(error) = this.failed {
+            return Poll::Ready(Some(Err(error.repeated())));
+        }
         if *this.done {
             return Poll::Ready(None);
         }
@@ -221,15 +236,19 @@ where
             Mode::Plain(checks) => poll_plain(Some(checks), this.inner, cx, this.done),
             Mode::Unchecked => poll_plain(None, this.inner, cx, this.done),
         };
-        if matches!(polled, Poll::Ready(None | Some(Err(_)))) {
-            *this.done = true;
+        match &polled {
+            Poll::Ready(None) => *this.done = true,
+            Poll::Ready(Some(Err(error))) => *this.failed = Some(error.repeated()),
+            _ => {}
         }
         polled
     }
 
     fn is_end_stream(&self) -> bool {
         // With checks pending, the end is only known once the verdict has been given.
-        self.done || (matches!(self.mode, Mode::Unchecked) && self.inner.is_end_stream())
+        let ended =
+            self.done || (matches!(self.mode, Mode::Unchecked) && self.inner.is_end_stream());
+        ended && self.failed.is_none()
     }
 
     fn size_hint(&self) -> SizeHint {

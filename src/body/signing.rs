@@ -3,7 +3,7 @@
 //! chunk's.
 
 use crate::config::SignatureDiagnostics;
-use crate::error::{Error, signature_mismatch};
+use crate::error::{Error, SignedTexts, signature_mismatch};
 use crate::sigv4::{Signature, SigningKey};
 
 /// `hex(SHA-256(""))`, the fifth line of every chunk's string to sign.
@@ -74,12 +74,16 @@ impl ChunkSigning {
         if provided.verify(&expected) {
             return Ok(());
         }
+        let signed = SignedTexts {
+            string_to_sign,
+            canonical_request: None,
+            session_token: None,
+        };
         Err(signature_mismatch(
             self.diagnostics,
             &self.access_key_id,
-            string_to_sign,
+            &signed,
             &provided.to_hex(),
-            None,
         ))
     }
 }

@@ -45,29 +45,37 @@ pub(crate) struct StreamingPlan {
 }
 
 impl StreamingPlan {
-    /// The plan of an upload in `mode` whose seed signature verified; `signing` is dropped
-    /// for the unsigned mode.
+    /// The plan of an upload in `mode`. `seed` is what the chunk signatures chain from: the
+    /// verified signature of a SigV4 `Authorization` header, the only scheme that has one;
+    /// it is dropped for the unsigned mode.
     ///
     /// # Errors
     ///
-    /// `NotImplemented` for the SigV4A (ECDSA) modes; `MissingContentLength` or
-    /// `InvalidArgument` for `x-amz-decoded-content-length`; `InvalidRequest` for
-    /// `x-amz-trailer` in a mode without trailer, or for the checksum headers;
-    /// `InvalidDigest` for `Content-MD5`.
+    /// `InvalidArgument` for a signed mode without a seed, or an ECDSA (SigV4A) mode, whose
+    /// chunks an HMAC seed cannot verify; `MissingContentLength` or `InvalidArgument` for
+    /// `x-amz-decoded-content-length`; `InvalidRequest` for `x-amz-trailer` in a mode without
+    /// trailer, or for the checksum headers; `InvalidDigest` for `Content-MD5`.
     pub(crate) fn new(
         mode: StreamingMode,
-        signing: ChunkSigning,
+        seed: Option<ChunkSigning>,
         headers: &HeaderMap,
         limits: StreamingLimits,
     ) -> Result<Self, Error> {
-        let signing = match mode {
-            StreamingMode::Signed | StreamingMode::SignedWithTrailer => Some(signing),
-            StreamingMode::UnsignedWithTrailer => None,
+        let signing = match (mode, seed) {
+            (StreamingMode::UnsignedWithTrailer, _) => None,
+            (StreamingMode::Signed | StreamingMode::SignedWithTrailer, Some(seed)) => Some(seed),
+            (StreamingMode::Signed | StreamingMode::SignedWithTrailer, None) => {
+                return Err(mode_refused(
+                    mode,
+                    "Signed chunks chain from the signature of an AWS4-HMAC-SHA256 \
+                     Authorization header, which this request does not carry.",
+                ));
+            }
             _ => {
-                return Err(Error::with_message(
-                    ErrorKind::NotImplemented,
-                    "Signature Version 4A (ECDSA) streaming uploads are not supported by this \
-                     server.",
+                return Err(mode_refused(
+                    mode,
+                    "ECDSA-signed chunks need a Signature Version 4A (AWS4-ECDSA-P256-SHA256) \
+                     request, which this server does not accept.",
                 ));
             }
         };
@@ -102,11 +110,53 @@ pub(crate) enum Step {
     End,
 }
 
+/// `InvalidArgument` on `x-amz-content-sha256` for a streaming mode this request cannot use.
+fn mode_refused(mode: StreamingMode, why: &str) -> Error {
+    Error::with_message(ErrorKind::InvalidArgument, why.to_owned())
+        .extra("ArgumentName", "x-amz-content-sha256")
+        .extra("ArgumentValue", mode.as_str())
+}
+
 /// A signed chunk whose data is held until its signature verifies.
 struct PendingChunk {
     signature: Signature,
     hasher: Sha256,
-    held: Vec<Bytes>,
+    held: HeldData,
+}
+
+/// Below this size a piece of held data is copied rather than kept as it arrived.
+const SMALL_PIECE: usize = 4096;
+
+/// The data of a chunk held back until its signature verifies. Large pieces are kept as they
+/// arrived (no copy); small ones are gathered into one buffer, so that a chunk sent in tiny
+/// transport frames (HTTP/1.1 chunks and HTTP/2 frames may be a byte each) costs about its
+/// own size, not a handle and a transport buffer per byte.
+#[derive(Default)]
+struct HeldData {
+    pieces: Vec<Bytes>,
+    small: BytesMut,
+}
+
+impl HeldData {
+    fn push(&mut self, data: Bytes) {
+        if data.len() < SMALL_PIECE {
+            self.small.extend_from_slice(&data);
+            return;
+        }
+        self.seal_small();
+        self.pieces.push(data);
+    }
+
+    fn seal_small(&mut self) {
+        if !self.small.is_empty() {
+            self.pieces.push(self.small.split().freeze());
+        }
+    }
+
+    fn into_pieces(mut self) -> Vec<Bytes> {
+        self.seal_small();
+        self.pieces
+    }
 }
 
 /// The verification of one streaming upload in progress.
@@ -257,7 +307,7 @@ impl Streaming {
             self.pending = Some(PendingChunk {
                 signature,
                 hasher: Sha256::new(),
-                held: Vec::new(),
+                held: HeldData::default(),
             });
             if size == 0 {
                 return self.verify_chunk();
@@ -272,7 +322,7 @@ impl Streaming {
             return Ok(());
         };
         signing.verify_chunk(pending.signature, pending.hasher.finalize().into())?;
-        self.ready.extend(pending.held);
+        self.ready.extend(pending.held.into_pieces());
         Ok(())
     }
 
@@ -315,8 +365,13 @@ impl Streaming {
             .trailers
             .iter()
             .all(|name| self.received.iter().any(|(n, _)| n == name));
-        let unsigned = self.plan.mode == StreamingMode::SignedWithTrailer && !self.trailer_signed;
-        if !all_declared || unsigned {
+        if !all_declared {
+            return Err(Error::with_message(
+                ErrorKind::IncompleteBody,
+                "The request body terminated unexpectedly",
+            ));
+        }
+        if self.plan.mode == StreamingMode::SignedWithTrailer && !self.trailer_signed {
             return Err(Error::new(ErrorKind::MalformedTrailerError));
         }
 
@@ -351,6 +406,33 @@ impl Streaming {
                     format!("Value for {name} trailing header is invalid."),
                 )
             })
+    }
+}
+
+#[cfg(test)]
+impl Streaming {
+    /// How many pieces the pending chunk's data is held in.
+    pub(super) fn held_pieces(&self) -> usize {
+        self.pending.as_ref().map_or(0, |p| {
+            let small = usize::from(!p.held.small.is_empty());
+            p.held.pieces.len() + small
+        })
+    }
+}
+
+/// Drives [`HeldData`] with pieces of given sizes, for tests.
+#[cfg(test)]
+#[derive(Default)]
+pub(super) struct HeldDataProbe(HeldData);
+
+#[cfg(test)]
+impl HeldDataProbe {
+    pub(super) fn push(&mut self, len: usize) {
+        self.0.push(Bytes::from(vec![0; len]));
+    }
+
+    pub(super) fn pieces(self) -> Vec<usize> {
+        self.0.into_pieces().iter().map(Bytes::len).collect()
     }
 }
 

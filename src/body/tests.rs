@@ -8,6 +8,7 @@ use sha2::{Digest, Sha256};
 
 use super::*;
 use crate::config::{ChunkSizePolicy, SignatureDiagnostics};
+use crate::payload::StreamingMode;
 use crate::sigv4::{CredentialScope, Signature, SigningKey};
 
 const EXAMPLE_06: &str =
@@ -77,8 +78,14 @@ fn poll_all<B: Body<Data = Bytes, Error = Error> + Unpin>(mut body: B) -> Outcom
                 Err(frame) => outcome.trailers = frame.into_trailers().ok(),
             },
             Poll::Ready(Some(Err(e))) => {
+                let again = Pin::new(&mut body).poll_frame(&mut cx);
+                let Poll::Ready(Some(Err(again))) = again else {
+                    panic!("a failed body fails again when polled again: {again:?}");
+                };
+                assert_eq!(again.kind(), e.kind(), "the same error is reported again");
+                assert!(!body.is_end_stream(), "a failed body never ends cleanly");
                 outcome.error = Some(e);
-                break;
+                return outcome;
             }
             Poll::Ready(None) => break,
             Poll::Pending => panic!("a body of ready pieces is never pending"),
@@ -86,6 +93,18 @@ fn poll_all<B: Body<Data = Bytes, Error = Error> + Unpin>(mut body: B) -> Outcom
     }
     assert!(body.is_end_stream(), "a body that ended says so");
     outcome
+}
+
+const LIMITS: StreamingLimits = StreamingLimits {
+    max_chunk_size: 16 << 20,
+    max_chunk_line: 4096,
+    max_trailer_size: 16 << 10,
+    chunk_size_policy: ChunkSizePolicy::Lenient,
+};
+
+/// The plan of a body whose signature does not cover it.
+fn unsigned(headers: &HeaderMap) -> Result<BodyPlan, Error> {
+    BodyPlan::new(PayloadHash::Unsigned, None, headers, LIMITS)
 }
 
 fn plain(sha256: Option<[u8; 32]>, md5: Option<[u8; 16]>) -> BodyPlan {
@@ -145,7 +164,7 @@ fn checksum_header_is_verified_and_handed_to_the_handler() {
     // CRC32 of "hello\n" is NjowIA==.
     let mut headers = HeaderMap::new();
     headers.insert("x-amz-checksum-crc32", "NjowIA==".parse().unwrap());
-    let plan = BodyPlan::for_unsigned(&headers).unwrap();
+    let plan = unsigned(&headers).unwrap();
     let outcome = poll_all(VerifyingBody::new(Pieces::split(b"hello\n", 4), plan));
     assert!(outcome.error.is_none(), "matching checksum");
     let trailers = outcome
@@ -157,7 +176,7 @@ fn checksum_header_is_verified_and_handed_to_the_handler() {
     );
 
     headers.insert("x-amz-checksum-crc32", "AAAAAA==".parse().unwrap());
-    let plan = BodyPlan::for_unsigned(&headers).unwrap();
+    let plan = unsigned(&headers).unwrap();
     let outcome = poll_all(VerifyingBody::new(Pieces::split(b"hello\n", 4), plan));
     let error = outcome.error.expect("a wrong checksum fails");
     assert_eq!(error.kind(), ErrorKind::BadDigest, "checksum mismatch");
@@ -222,7 +241,7 @@ fn example_body(example: &str, tail: &str) -> Vec<u8> {
 }
 
 fn example_plan(example: &str, mode: StreamingMode, trailer: Option<&str>) -> BodyPlan {
-    let scope = CredentialScope::new("20130524", "us-east-1", "s3");
+    let scope = CredentialScope::new("20130524", "us-east-1", "s3").unwrap();
     let signing = ChunkSigning {
         key: SigningKey::derive(SECRET, &scope),
         timestamp: "20130524T000000Z".to_owned(),
@@ -236,13 +255,13 @@ fn example_plan(example: &str, mode: StreamingMode, trailer: Option<&str>) -> Bo
     if let Some(trailer) = trailer {
         headers.insert("x-amz-trailer", trailer.parse().unwrap());
     }
-    let limits = StreamingLimits {
-        max_chunk_size: 16 << 20,
-        max_chunk_line: 4096,
-        max_trailer_size: 16 << 10,
-        chunk_size_policy: ChunkSizePolicy::Lenient,
-    };
-    BodyPlan::streaming(mode, signing, &headers, limits).unwrap()
+    BodyPlan::new(
+        PayloadHash::Streaming(mode),
+        Some(signing),
+        &headers,
+        LIMITS,
+    )
+    .unwrap()
 }
 
 #[test]
@@ -414,5 +433,90 @@ fn streaming_headers_are_rewritten_for_the_handler() {
     assert_eq!(
         plain_headers["content-encoding"], "aws-chunked",
         "plain bodies untouched"
+    );
+}
+
+#[test]
+fn a_chunk_sent_a_byte_at_a_time_is_held_in_one_piece() {
+    let body = example_body(EXAMPLE_06, "\r\n");
+    let plan = example_plan(EXAMPLE_06, StreamingMode::Signed, None);
+    let PlanKind::Streaming(plan) = plan.kind else {
+        panic!("a streaming plan");
+    };
+    let mut streaming = Streaming::new(*plan);
+    // The first chunk's header line and all of its data, one transport frame per byte.
+    for &byte in &body[..88 + 65536] {
+        streaming.push(Bytes::copy_from_slice(&[byte]));
+        assert!(
+            matches!(streaming.step(), Ok(Step::NeedInput)),
+            "nothing is released before the chunk verified"
+        );
+    }
+    let held = streaming.held_pieces();
+    assert_eq!(held, 1, "65536 one-byte frames are held as one buffer");
+}
+
+#[test]
+fn held_data_copies_small_pieces_and_keeps_large_ones() {
+    let mut held = HeldDataProbe::default();
+    for piece in [10, 5000, 1, 1, 8192, 3] {
+        held.push(piece);
+    }
+    // [10] sealed by 5000, [1, 1] sealed by 8192, [3] sealed at the end.
+    assert_eq!(held.pieces(), vec![10, 5000, 2, 8192, 3]);
+}
+
+#[test]
+fn a_declared_trailer_that_never_arrives_is_an_incomplete_body() {
+    let mut headers = HeaderMap::new();
+    headers.insert("x-amz-decoded-content-length", HeaderValue::from(5));
+    headers.insert("x-amz-trailer", "x-amz-checksum-crc32".parse().unwrap());
+    let mode = PayloadHash::Streaming(StreamingMode::UnsignedWithTrailer);
+    let plan = BodyPlan::new(mode, None, &headers, LIMITS).unwrap();
+    let body = b"5\r\nhello\r\n0\r\n\r\n";
+    let outcome = poll_all(VerifyingBody::new(Pieces::split(body, 4), plan));
+    let error = outcome.error.expect("the declared checksum is missing");
+    assert_eq!(error.kind(), ErrorKind::IncompleteBody, "{error:?}");
+}
+
+#[test]
+fn streaming_modes_a_request_cannot_use_are_invalid_arguments() {
+    let mut headers = HeaderMap::new();
+    headers.insert("x-amz-decoded-content-length", HeaderValue::from(0));
+    for mode in [
+        StreamingMode::Signed,
+        StreamingMode::SignedWithTrailer,
+        StreamingMode::EcdsaSigned,
+        StreamingMode::EcdsaSignedWithTrailer,
+    ] {
+        let refused = BodyPlan::new(PayloadHash::Streaming(mode), None, &headers, LIMITS)
+            .expect_err("no seed signature to chain from");
+        assert_eq!(refused.kind(), ErrorKind::InvalidArgument, "{mode:?}");
+        assert_eq!(refused.extra_value("ArgumentValue"), Some(mode.as_str()));
+    }
+    let unsigned_mode = PayloadHash::Streaming(StreamingMode::UnsignedWithTrailer);
+    assert!(
+        BodyPlan::new(unsigned_mode, None, &headers, LIMITS).is_ok(),
+        "unsigned chunks need no seed"
+    );
+}
+
+#[test]
+fn aws_chunked_needs_a_streaming_payload() {
+    let mut headers = HeaderMap::new();
+    headers.insert("content-encoding", "gzip, AWS-Chunked".parse().unwrap());
+    let digest = PayloadHash::Sha256(Sha256::digest(b"").into());
+    for payload in [PayloadHash::Unsigned, digest] {
+        let refused = BodyPlan::new(payload, None, &headers, LIMITS).unwrap_err();
+        assert_eq!(refused.kind(), ErrorKind::InvalidArgument, "{payload:?}");
+        assert_eq!(
+            refused.extra_value("ArgumentName"),
+            Some("Content-Encoding")
+        );
+    }
+    headers.insert("content-encoding", "gzip".parse().unwrap());
+    assert!(
+        unsigned(&headers).is_ok(),
+        "other codings are the handler's"
     );
 }

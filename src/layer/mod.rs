@@ -147,7 +147,12 @@ impl<C: CredentialStore> S3AuthLayer<C> {
         self.configure(|c| c.signature_v2 = policy)
     }
 
-    /// The longest validity a presigned URL may ask for (at most, and by default, 7 days).
+    /// The longest validity a presigned SigV4 URL may ask for in `X-Amz-Expires` (at most,
+    /// and by default, 7 days).
+    ///
+    /// A SigV2 URL carries only the moment it ends (`Expires`), not when it was signed, so it
+    /// has no lifetime to bound, as in S3; to bound every URL, switch SigV2 off with
+    /// [`signature_v2`](Self::signature_v2).
     pub fn max_presign_expiry(self, expiry: Duration) -> Self {
         let expiry = expiry.min(Duration::from_secs(604_800));
         self.configure(|c| c.max_presign_expiry = expiry)

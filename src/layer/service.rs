@@ -11,7 +11,7 @@ use super::future::{ResponseBody, ResponseFuture};
 use crate::body::VerifyingBody;
 use crate::credentials::CredentialStore;
 use crate::error::Error;
-use crate::verify::Verifier;
+use crate::verify::{Verifier, claimed_access_key_id};
 
 /// The service made by [`S3AuthLayer`](crate::S3AuthLayer): authenticates each request, then
 /// calls the inner service with the [`Identity`](crate::Identity) in the extensions and a
@@ -102,13 +102,15 @@ where
 }
 
 /// The one log line of a rejection: code, access key id and path, never anything secret.
+/// The key id is the client's text, so it is logged escaped (`Debug`).
 fn reject_log(parts: &http::request::Parts, error: &Error) {
-    let access_key_id = error.extra_value("AWSAccessKeyId").unwrap_or("");
+    let access_key_id = claimed_access_key_id(parts);
+    let access_key_id = access_key_id.as_deref().unwrap_or("");
     if error.status().is_server_error() {
         tracing::warn!(
             target: "tower_s3_auth",
             code = error.code(),
-            access_key_id,
+            access_key_id = ?access_key_id,
             path = parts.uri.path(),
             cause = ?std::error::Error::source(error),
             "request refused: server-side failure"
@@ -117,7 +119,7 @@ fn reject_log(parts: &http::request::Parts, error: &Error) {
         tracing::debug!(
             target: "tower_s3_auth",
             code = error.code(),
-            access_key_id,
+            access_key_id = ?access_key_id,
             path = parts.uri.path(),
             "request rejected"
         );

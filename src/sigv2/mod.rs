@@ -38,6 +38,7 @@ use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, Mac};
 use sha1::Sha1;
 use subtle::ConstantTimeEq;
+use zeroize::{Zeroize, ZeroizeOnDrop};
 
 pub use string_to_sign::{
     CanonicalizedAmzHeaders, CanonicalizedResource, SUB_RESOURCES, StringToSign,
@@ -45,8 +46,9 @@ pub use string_to_sign::{
 
 /// A SigV2 signature: the 20 bytes of an HMAC-SHA1, written in base64.
 ///
-/// It has no `PartialEq`: the only comparison is [`Signature::verify`], in constant time.
-#[derive(Clone)]
+/// It has no `PartialEq`: the only comparison is [`Signature::verify`], in constant time. A
+/// computed signature is what a forger needs, so it is zeroed on drop.
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
 pub struct Signature([u8; 20]);
 
 impl Signature {

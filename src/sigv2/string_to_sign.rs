@@ -75,7 +75,7 @@ fn unfold(value: &str) -> String {
 /// The `x-amz-*` headers, as signed: names lowercased and sorted, the values of a repeated
 /// name joined with `,` in the order sent, each value unfolded and trimmed, one `name:value\n`
 /// line each. Empty when there are none.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct CanonicalizedAmzHeaders(String);
 
 impl CanonicalizedAmzHeaders {
@@ -113,15 +113,28 @@ impl CanonicalizedAmzHeaders {
             let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
             (name.as_str().to_owned(), value)
         });
+        // Matched decoded and in any case, as header names are: `X-Amz-Acl=…` in a URL is a
+        // header S3 applies, so it must be signed like one.
         let from_query = raw_pairs(query.unwrap_or_default())
-            .filter(|(key, _)| key.starts_with("x-amz-"))
-            .map(|(key, value)| (decode_component(key), decode_component(value.unwrap_or(""))));
+            .map(|(key, value)| (decode_component(key), value))
+            .filter(|(key, _)| {
+                key.get(..6)
+                    .is_some_and(|p| p.eq_ignore_ascii_case("x-amz-"))
+            })
+            .map(|(key, value)| (key, decode_component(value.unwrap_or(""))));
         Self::from_pairs(from_headers.chain(from_query))
     }
 
     /// The lines, exactly as signed.
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+/// By length only: the lines may carry the session token.
+impl fmt::Debug for CanonicalizedAmzHeaders {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "CanonicalizedAmzHeaders(<{} bytes>)", self.0.len())
     }
 }
 
@@ -183,7 +196,8 @@ impl fmt::Display for CanonicalizedResource {
 ///
 /// A positional value that is absent is empty. `Date` is empty when `x-amz-date` is sent
 /// (which then signs as an amz header), and is the `Expires` parameter in a presigned URL.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Its `Debug` shows its length only.
+#[derive(Clone, PartialEq, Eq)]
 pub struct StringToSign(String);
 
 impl StringToSign {
@@ -242,6 +256,13 @@ impl StringToSign {
     /// Signs it: `HMAC-SHA1(secret, self)`.
     pub fn sign(&self, secret: &str) -> Signature {
         Signature::compute(secret, &self.0)
+    }
+}
+
+/// By length only: it may carry the session token.
+impl fmt::Debug for StringToSign {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "StringToSign(<{} bytes>)", self.0.len())
     }
 }
 
@@ -330,6 +351,24 @@ mod tests {
     }
 
     #[test]
+    fn debug_shows_lengths_only() {
+        let mut headers = HeaderMap::new();
+        headers.insert("x-amz-security-token", "the-token".parse().unwrap());
+        let amz = CanonicalizedAmzHeaders::of_request(&headers, None);
+        assert_eq!(format!("{amz:?}"), "CanonicalizedAmzHeaders(<31 bytes>)");
+        let uri: Uri = "/b".parse().unwrap();
+        let sts = StringToSign::for_request(&http::Method::GET, &uri, &headers, None, Some("1"));
+        assert_eq!(
+            format!("{sts:?}"),
+            format!("StringToSign(<{} bytes>)", sts.as_str().len())
+        );
+        assert!(
+            sts.as_str().contains("the-token"),
+            "the text itself is whole"
+        );
+    }
+
+    #[test]
     fn amz_query_parameters_sign_as_headers() {
         let mut headers = HeaderMap::new();
         headers.insert("x-amz-acl", "private".parse().unwrap());
@@ -339,8 +378,8 @@ mod tests {
         );
         assert_eq!(
             amz.as_str(),
-            "x-amz-acl:private\nx-amz-security-token:a/b\n",
-            "lowercase x-amz-* query parameters join the headers"
+            "x-amz-acl:private\nx-amz-date:1\nx-amz-security-token:a/b\n",
+            "x-amz-* query parameters, in any letter case, join the headers"
         );
     }
 

@@ -13,7 +13,8 @@ use super::string_to_sign::{decode_component, raw_pairs};
 use super::{Signature, StringToSign};
 use crate::config::Config;
 use crate::credentials::{Credential, SecretKey};
-use crate::error::{Error, ErrorKind};
+use crate::error::{Error, ErrorKind, SignedTexts, signature_mismatch};
+use crate::request::{query_key_is, session_token, single_header};
 use crate::sigv4::verify::check_skew;
 use crate::timestamp;
 
@@ -27,7 +28,7 @@ pub(crate) struct V2Auth {
     /// The signature as the client sent it, for the diagnostics of a mismatch.
     signature_provided: String,
     pub(crate) string_to_sign: StringToSign,
-    /// The `x-amz-security-token` header, else (presigned) the query parameter of that name.
+    /// The session token, from the `x-amz-security-token` header or query parameter.
     pub(crate) security_token: Option<SecretKey>,
     /// Whether the request is a presigned URL rather than an `Authorization` header.
     pub(crate) presigned: bool,
@@ -85,7 +86,7 @@ pub(crate) fn check_header(
         signature: Signature::from_base64(signature),
         signature_provided: signature.to_owned(),
         string_to_sign,
-        security_token: header_token(parts),
+        security_token: session_token(parts)?,
         presigned: false,
     })
 }
@@ -100,7 +101,7 @@ pub(crate) fn check_query(
     let query = parts.uri.query().unwrap_or("");
     let param = |name: &str| {
         raw_pairs(query)
-            .find(|(key, _)| *key == name)
+            .find(|(key, _)| query_key_is(key, name))
             .map(|(_, value)| value.unwrap_or(""))
     };
     let (Some(access_key_id), Some(expires), Some(signature)) = (
@@ -147,8 +148,7 @@ pub(crate) fn check_query(
         bucket_from_host,
         Some(&expires),
     );
-    let security_token = header_token(parts)
-        .or_else(|| param("x-amz-security-token").map(|t| SecretKey::new(decode_component(t))));
+    let security_token = session_token(parts)?;
     Ok(V2Auth {
         access_key_id: decode_component(access_key_id),
         signature: Signature::from_base64(&signature),
@@ -170,18 +170,17 @@ pub(crate) fn verify(auth: &V2Auth, credential: &Credential, config: &Config) ->
     {
         return Ok(());
     }
-    Err(crate::error::signature_mismatch(
+    let signed = SignedTexts {
+        string_to_sign: auth.string_to_sign.as_str(),
+        canonical_request: None,
+        session_token: auth.security_token.as_ref().map(SecretKey::expose),
+    };
+    Err(signature_mismatch(
         config.diagnostics,
         &auth.access_key_id,
-        auth.string_to_sign.as_str(),
+        &signed,
         &auth.signature_provided,
-        None,
     ))
-}
-
-fn header_token(parts: &Parts) -> Option<SecretKey> {
-    let value = parts.headers.get("x-amz-security-token")?;
-    Some(SecretKey::new(String::from_utf8_lossy(value.as_bytes())))
 }
 
 /// The request time: `x-amz-date` if present, else `Date`; the instant and the text as sent.
@@ -192,9 +191,7 @@ fn request_time(parts: &Parts) -> Result<(SystemTime, &str), Error> {
             "AWS authentication requires a valid Date or x-amz-date header",
         )
     };
-    let value = parts
-        .headers
-        .get("x-amz-date")
+    let value = single_header(&parts.headers, "x-amz-date")?
         .or_else(|| parts.headers.get(DATE))
         .ok_or_else(invalid)?;
     let text = value.to_str().map_err(|_| invalid())?;

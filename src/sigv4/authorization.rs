@@ -21,10 +21,9 @@ pub struct CredentialScope {
 }
 
 impl CredentialScope {
-    /// A scope from its parts.
-    pub fn new(date: &str, region: &str, service: &str) -> Self {
-        let text = format!("{date}/{region}/{service}/aws4_request");
-        Self::parse(&text).expect("a scope built from its parts has four parts")
+    /// A scope from its parts; `None` when a part is empty or holds a `/`.
+    pub fn new(date: &str, region: &str, service: &str) -> Option<Self> {
+        Self::parse(&format!("{date}/{region}/{service}/aws4_request"))
     }
 
     /// Parses `DATE/REGION/SERVICE/TERMINATOR`; every part non-empty.
@@ -227,9 +226,15 @@ mod tests {
 
     #[test]
     fn scope_from_parts_reads_back() {
-        let scope = CredentialScope::new("20150830", "eu-west-1", "s3");
+        let scope = CredentialScope::new("20150830", "eu-west-1", "s3").unwrap();
         assert_eq!(scope.as_str(), "20150830/eu-west-1/s3/aws4_request");
         assert_eq!((scope.region(), scope.service()), ("eu-west-1", "s3"));
+        for (date, region, service) in [("", "r", "s"), ("d", "", "s"), ("d", "a/b", "s")] {
+            assert!(
+                CredentialScope::new(date, region, service).is_none(),
+                "{region:?}"
+            );
+        }
     }
 
     #[test]

@@ -23,7 +23,9 @@ pub struct CanonicalOptions<'a> {
 /// `METHOD\nURI\nQUERY\nHEADERS\n\nSIGNED_HEADERS\nPAYLOAD_HASH`: what SigV4 hashes.
 ///
 /// [`CanonicalRequest::to_bytes`] (and `Display`, for UTF-8 values) is exactly the hashed text.
-#[derive(Clone, Debug)]
+/// Its `Debug` shows the query and the headers by length only: they may carry the session
+/// token.
+#[derive(Clone)]
 pub struct CanonicalRequest<'a> {
     method: &'a str,
     uri: String,
@@ -31,6 +33,19 @@ pub struct CanonicalRequest<'a> {
     headers: Vec<u8>,
     signed_headers: &'a str,
     payload_hash: &'a str,
+}
+
+impl fmt::Debug for CanonicalRequest<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CanonicalRequest")
+            .field("method", &self.method)
+            .field("uri", &self.uri)
+            .field("query", &format_args!("<{} bytes>", self.query.len()))
+            .field("headers", &format_args!("<{} bytes>", self.headers.len()))
+            .field("signed_headers", &self.signed_headers)
+            .field("payload_hash", &self.payload_hash)
+            .finish()
+    }
 }
 
 impl<'a> CanonicalRequest<'a> {
@@ -126,5 +141,36 @@ impl<'a> CanonicalRequest<'a> {
 impl fmt::Display for CanonicalRequest<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&String::from_utf8_lossy(&self.to_bytes()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_shows_neither_the_query_nor_the_headers() {
+        let mut headers = HeaderMap::new();
+        headers.insert("x-amz-security-token", "h-secret".parse().unwrap());
+        let signed = SignedHeaders::parse("host;x-amz-security-token").unwrap();
+        let canonical = CanonicalRequest::new(
+            &Method::GET,
+            "/b",
+            "X-Amz-Security-Token=q-secret",
+            &headers,
+            Some("h"),
+            &signed,
+            "UNSIGNED-PAYLOAD",
+            CanonicalOptions::default(),
+        );
+        let shown = format!("{canonical:?}");
+        assert!(!shown.contains("secret"), "{shown}");
+        assert!(shown.contains("uri: \"/b\""), "{shown}");
+        assert!(
+            String::from_utf8(canonical.to_bytes())
+                .unwrap()
+                .contains("h-secret"),
+            "the text itself is whole"
+        );
     }
 }

@@ -9,7 +9,7 @@
 //! ```
 //! use tower_s3_auth::sigv4::{CredentialScope, SigningKey, StringToSign, ALGORITHM};
 //!
-//! let scope = CredentialScope::new("20130524", "us-east-1", "s3");
+//! let scope = CredentialScope::new("20130524", "us-east-1", "s3").unwrap();
 //! let key = SigningKey::derive("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", &scope);
 //! let canonical_hash = [0u8; 32];
 //! let sts = StringToSign::new(ALGORITHM, "20130524T000000Z", scope.as_str(), canonical_hash);

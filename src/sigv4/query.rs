@@ -8,25 +8,25 @@ use http::request::Parts;
 
 use super::authorization::parse_credential;
 use super::verify::{SigV4Auth, check_scope, check_signed_headers};
-use super::{ALGORITHM, Authorization, Signature, SignedHeaders};
+use super::{ALGORITHM, Authorization, MAX_AUTHORIZATION_LEN, Signature, SignedHeaders};
 use crate::canonical::decode_query_component;
 use crate::config::Config;
-use crate::credentials::SecretKey;
 use crate::error::{Error, ErrorKind};
 use crate::payload::PayloadHash;
+use crate::request::{query_key_is, query_pairs, session_token};
 use crate::timestamp;
 
 /// The longest validity S3 lets a presigned URL have: seven days.
 pub(crate) const MAX_EXPIRES: u64 = 604_800;
 
-const NAMES: [&str; 8] = [
+/// The parameters read here; `X-Amz-Security-Token` is read with the other schemes' tokens.
+const NAMES: [&str; 7] = [
     "X-Amz-Algorithm",
     "X-Amz-Credential",
     "X-Amz-Date",
     "X-Amz-Expires",
     "X-Amz-SignedHeaders",
     "X-Amz-Signature",
-    "X-Amz-Security-Token",
     "X-Amz-Content-Sha256",
 ];
 
@@ -34,14 +34,19 @@ fn query_error(message: impl Into<String>) -> Error {
     Error::with_message(ErrorKind::AuthorizationQueryParametersError, message.into())
 }
 
-/// The authentication parameters of the query, decoded; each at most once.
-fn parameters(query: &str) -> Result<[Option<String>; 8], Error> {
-    let mut found: [Option<String>; 8] = Default::default();
-    for pair in query.split('&') {
-        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        let Some(i) = NAMES.iter().position(|n| *n == key) else {
+/// The authentication parameters of the query, decoded; each at most once, however its
+/// name was escaped.
+fn parameters(query: &str) -> Result<[Option<String>; 7], Error> {
+    let mut found: [Option<String>; 7] = Default::default();
+    for (raw_key, value) in query_pairs(query) {
+        let Some(i) = NAMES.iter().position(|n| query_key_is(raw_key, n)) else {
             continue;
         };
+        let key = NAMES[i];
+        // As the `Authorization` header they stand for, they are bounded.
+        if value.len() > MAX_AUTHORIZATION_LEN {
+            return Err(query_error(format!("{key} is too long.")));
+        }
         let value = String::from_utf8(decode_query_component(value))
             .map_err(|_| query_error(format!("{key} must be UTF-8.")))?;
         if found[i].replace(value).is_some() {
@@ -65,7 +70,7 @@ pub(crate) fn check_query(
             .position(|n| *n == name)
             .and_then(|i| found[i].take())
     };
-    let (token, content_sha256) = (take("X-Amz-Security-Token"), take("X-Amz-Content-Sha256"));
+    let content_sha256 = take("X-Amz-Content-Sha256");
     let required = [
         "X-Amz-Algorithm",
         "X-Amz-Credential",
@@ -117,19 +122,14 @@ pub(crate) fn check_query(
             "Error parsing the X-Amz-Credential parameter; {detail}"
         ))
     })?;
-    check_signed_headers(parts, &signed_headers)?;
+    check_signed_headers(parts, &signed_headers, |detail| {
+        query_error(format!(
+            "Error parsing the X-Amz-SignedHeaders parameter; {detail}"
+        ))
+    })?;
 
-    let (payload, payload_hash) = match content_sha256 {
-        None => (PayloadHash::Unsigned, "UNSIGNED-PAYLOAD".to_owned()),
-        Some(text) => match PayloadHash::parse(&text) {
-            Some(p @ (PayloadHash::Unsigned | PayloadHash::Sha256(_))) => (p, text),
-            _ => {
-                return Err(query_error(
-                    "X-Amz-Content-Sha256 must be UNSIGNED-PAYLOAD or a valid sha256 value.",
-                ));
-            }
-        },
-    };
+    let (payload, payload_hash) = presigned_payload(parts, content_sha256)?;
+    let token = session_token(parts)?;
     Ok(SigV4Auth {
         authorization: Authorization {
             access_key_id,
@@ -141,8 +141,39 @@ pub(crate) fn check_query(
         payload,
         payload_hash,
         presigned: true,
-        token: token.map(SecretKey::new),
+        token,
     })
+}
+
+/// What a presigned request declares about its body, and the payload hash its canonical
+/// request ends with: `X-Amz-Content-Sha256` from the query, else `UNSIGNED-PAYLOAD`.
+///
+/// An `x-amz-content-sha256` header (signed, as every `x-amz-*` header must be) still holds
+/// the body to what it says: it must agree with the query, and without the query parameter it
+/// is what the body is checked against.
+fn presigned_payload(
+    parts: &Parts,
+    in_query: Option<String>,
+) -> Result<(PayloadHash, String), Error> {
+    let in_header = PayloadHash::declared(&parts.headers)?;
+    let Some(text) = in_query else {
+        let payload = in_header.map_or(PayloadHash::Unsigned, |(payload, _)| payload);
+        return Ok((payload, "UNSIGNED-PAYLOAD".to_owned()));
+    };
+    let payload = match PayloadHash::parse(&text) {
+        Some(p @ (PayloadHash::Unsigned | PayloadHash::Sha256(_))) => p,
+        _ => {
+            return Err(query_error(
+                "X-Amz-Content-Sha256 must be UNSIGNED-PAYLOAD or a valid sha256 value.",
+            ));
+        }
+    };
+    if in_header.is_some_and(|(_, header)| header != text) {
+        return Err(query_error(
+            "X-Amz-Content-Sha256 and the x-amz-content-sha256 header must be equal.",
+        ));
+    }
+    Ok((payload, text))
 }
 
 /// `X-Amz-Expires`: whole seconds, 1 up to the configured maximum (at most a week).
@@ -155,11 +186,16 @@ fn parse_expires(text: &str, config: &Config) -> Result<Duration, Error> {
         return Err(query_error("X-Amz-Expires must be non-negative"));
     }
     let seconds: u64 = digits.parse().unwrap_or(u64::MAX);
-    let max = config.max_presign_expiry.as_secs().min(MAX_EXPIRES);
-    if seconds > max {
+    if seconds > MAX_EXPIRES {
         return Err(query_error(format!(
             "X-Amz-Expires must be less than a week (in seconds); that is, the given \
-             X-Amz-Expires must be less than {max} seconds"
+             X-Amz-Expires must be less than {MAX_EXPIRES} seconds"
+        )));
+    }
+    let max = config.max_presign_expiry.as_secs();
+    if seconds > max {
+        return Err(query_error(format!(
+            "X-Amz-Expires must be at most {max} seconds on this server."
         )));
     }
     if seconds == 0 {
@@ -176,7 +212,11 @@ fn check_validity(
     now: SystemTime,
     config: &Config,
 ) -> Result<(), Error> {
-    if signed_at > now + config.max_skew {
+    // A skew too large for the clock means no date is ever too far ahead.
+    if now
+        .checked_add(config.max_skew)
+        .is_some_and(|latest| signed_at > latest)
+    {
         return Err(
             Error::with_message(ErrorKind::AccessDenied, "Request is not valid yet")
                 .extra("X-Amz-Date", timestamp::format_amz_date(signed_at))
@@ -224,5 +264,14 @@ mod tests {
     fn repeated_parameter_is_refused() {
         let err = parameters("X-Amz-Date=1&X-Amz-Date=2").unwrap_err();
         assert_eq!(err.kind(), ErrorKind::AuthorizationQueryParametersError);
+        let escaped = parameters("X-Amz-Signature=1&X-Amz-%53ignature=2").unwrap_err();
+        assert_eq!(escaped.message(), "X-Amz-Signature must appear only once.");
+    }
+
+    #[test]
+    fn parameters_are_bounded() {
+        let long = format!("X-Amz-SignedHeaders={}", "a;".repeat(5000));
+        let err = parameters(&long).unwrap_err();
+        assert_eq!(err.message(), "X-Amz-SignedHeaders is too long.");
     }
 }

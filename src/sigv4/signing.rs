@@ -66,8 +66,9 @@ impl fmt::Debug for SigningKey {
 
 /// A SigV4 signature: 32 bytes, written as 64 lowercase hex digits.
 ///
-/// It has no `PartialEq`: the only comparison is [`Signature::verify`], in constant time.
-#[derive(Clone)]
+/// It has no `PartialEq`: the only comparison is [`Signature::verify`], in constant time. A
+/// computed signature is what a forger needs, so it is zeroed on drop.
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
 pub struct Signature([u8; 32]);
 
 impl Signature {

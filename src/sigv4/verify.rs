@@ -11,8 +11,9 @@ use super::{ALGORITHM, Authorization, CanonicalOptions, CanonicalRequest, Creden
 use super::{SignedHeaders, SigningKey, StringToSign};
 use crate::config::Config;
 use crate::credentials::SecretKey;
-use crate::error::{Error, ErrorKind};
+use crate::error::{Error, ErrorKind, SignedTexts, signature_mismatch};
 use crate::payload::PayloadHash;
+use crate::request::{session_token, single_header};
 use crate::timestamp;
 
 /// A SigV4 request that passed every check that needs no secret.
@@ -42,16 +43,16 @@ pub(crate) fn check_header(
     let authorization = Authorization::parse_components(components)?;
     let (timestamp, time) = request_time(parts)?;
     check_skew(time, &timestamp.1, now, config)?;
-    check_scope(&authorization.scope, &timestamp.0, config, |detail| {
+    let malformed = |detail: String| {
         Error::with_message(
             ErrorKind::AuthorizationHeaderMalformed,
             format!("The authorization header is malformed; {detail}"),
         )
-    })?;
-    check_signed_headers(parts, &authorization.signed_headers)?;
-    let payload = PayloadHash::from_headers(&parts.headers)?;
-    let payload_hash = header_text(parts, "x-amz-content-sha256").unwrap_or_default();
-    let token = header_text(parts, "x-amz-security-token").map(SecretKey::new);
+    };
+    check_scope(&authorization.scope, &timestamp.0, config, malformed)?;
+    check_signed_headers(parts, &authorization.signed_headers, malformed)?;
+    let (payload, payload_hash) = PayloadHash::required(&parts.headers)?;
+    let token = session_token(parts)?;
     Ok(SigV4Auth {
         authorization,
         timestamp: timestamp.0,
@@ -60,11 +61,6 @@ pub(crate) fn check_header(
         presigned: false,
         token,
     })
-}
-
-fn header_text(parts: &Parts, name: &str) -> Option<String> {
-    let value = parts.headers.get(name)?;
-    Some(String::from_utf8_lossy(value.as_bytes()).into_owned())
 }
 
 /// The request time: `x-amz-date` if present, else `Date`. Returns (ISO basic form, as sent)
@@ -76,7 +72,7 @@ fn request_time(parts: &Parts) -> Result<((String, String), SystemTime), Error> 
             "AWS authentication requires a valid Date or x-amz-date header",
         )
     };
-    if let Some(value) = parts.headers.get("x-amz-date") {
+    if let Some(value) = single_header(&parts.headers, "x-amz-date")? {
         let text = value.to_str().map_err(|_| invalid())?;
         let time = timestamp::parse_amz_date(text).ok_or_else(invalid)?;
         return Ok(((text.to_owned(), text.to_owned()), time));
@@ -147,8 +143,13 @@ pub(crate) fn check_scope(
 }
 
 /// `host` and every `x-amz-*` header present must be signed, and every signed header must be
-/// present (a signed `expect` and a `host` carried by the URI excepted).
-pub(crate) fn check_signed_headers(parts: &Parts, signed: &SignedHeaders) -> Result<(), Error> {
+/// present (a signed `expect` and a `host` carried by the URI excepted). `malformed` wraps
+/// the detail of a missing header in the header or query form's error.
+pub(crate) fn check_signed_headers(
+    parts: &Parts,
+    signed: &SignedHeaders,
+    malformed: impl Fn(String) -> Error,
+) -> Result<(), Error> {
     let unsigned: Vec<&str> = parts
         .headers
         .keys()
@@ -178,13 +179,9 @@ pub(crate) fn check_signed_headers(parts: &Parts, signed: &SignedHeaders) -> Res
             || name == "expect"
             || (name == "host" && has_authority);
         if !present {
-            return Err(Error::with_message(
-                ErrorKind::AuthorizationHeaderMalformed,
-                format!(
-                    "The authorization header is malformed; the signed header '{name}' is not \
-                     present in the request."
-                ),
-            ));
+            return Err(malformed(format!(
+                "the signed header '{name}' is not present in the request."
+            )));
         }
     }
     Ok(())
@@ -210,11 +207,16 @@ pub(crate) fn verify_signature(
     if auth.authorization.signature.verify(&sts.sign(key)) {
         return Ok(());
     }
-    Err(crate::error::signature_mismatch(
+    let (string_to_sign, canonical_request) = (sts.to_string(), canonical.to_bytes());
+    let signed = SignedTexts {
+        string_to_sign: &string_to_sign,
+        canonical_request: Some(&canonical_request),
+        session_token: auth.token.as_ref().map(SecretKey::expose),
+    };
+    Err(signature_mismatch(
         config.diagnostics,
         &auth.authorization.access_key_id,
-        &sts.to_string(),
+        &signed,
         &auth.authorization.signature.to_hex(),
-        Some(&canonical.to_bytes()),
     ))
 }

@@ -1,5 +1,7 @@
 //! The harness of the layer tests: an axum `Router` behind `S3AuthLayer`, whose handler records
 //! what it saw, and requests signed by the independent `aws-sigv4` crate.
+// Each test binary that includes the harness uses a part of it.
+#![allow(dead_code, unused_imports)]
 
 mod signer;
 

@@ -22,7 +22,7 @@ pub(crate) struct ChunkChain {
 
 impl ChunkChain {
     pub(crate) fn new(seed: &Signature) -> Self {
-        let scope = CredentialScope::new(DATE, "us-east-1", "s3");
+        let scope = CredentialScope::new(DATE, "us-east-1", "s3").unwrap();
         Self {
             key: SigningKey::derive(SECRET, &scope),
             scope: scope.as_str().to_owned(),
@@ -225,7 +225,7 @@ fn seed_signature(headers: &[(String, String)], literal: &str) -> Signature {
         literal,
         CanonicalOptions::default(),
     );
-    let scope = CredentialScope::new(DATE, "us-east-1", "s3");
+    let scope = CredentialScope::new(DATE, "us-east-1", "s3").unwrap();
     let key = SigningKey::derive(SECRET, &scope);
     StringToSign::new(ALGORITHM, TIMESTAMP, scope.as_str(), canonical.hash()).sign(&key)
 }

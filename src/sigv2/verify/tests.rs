@@ -212,7 +212,7 @@ fn query_form_expires_must_be_epoch_seconds() {
 }
 
 #[test]
-fn session_token_comes_from_the_header_else_the_query() {
+fn session_token_comes_from_the_header_or_the_query() {
     let uri = "/k?AWSAccessKeyId=A&Expires=9&Signature=S&x-amz-security-token=t%2F1";
     let from_query = check_query(&parts("GET", uri, &[]), None, at(0)).unwrap();
     assert_eq!(
@@ -221,12 +221,24 @@ fn session_token_comes_from_the_header_else_the_query() {
         "query"
     );
 
-    let p = parts("GET", uri, &[("x-amz-security-token", "h")]);
+    let p = parts(
+        "GET",
+        "/k?AWSAccessKeyId=A&Expires=9&Signature=S",
+        &[("x-amz-security-token", "h")],
+    );
     let from_header = check_query(&p, None, at(0)).unwrap();
     assert_eq!(
         from_header.security_token.as_ref().map(SecretKey::expose),
         Some("h"),
         "header"
+    );
+
+    let both = parts("GET", uri, &[("x-amz-security-token", "h")]);
+    let refused = check_query(&both, None, at(0)).unwrap_err();
+    assert_eq!(
+        refused.kind(),
+        ErrorKind::InvalidToken,
+        "two different tokens"
     );
 }
 
