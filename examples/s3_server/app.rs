@@ -34,7 +34,9 @@ use std::time::SystemTime;
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::response::Response;
-use http::{HeaderValue, Method};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use http::{HeaderMap, HeaderValue, Method};
 use tokio::net::TcpListener;
 use tower_s3_auth::{
     Clock as _, Credential, Identity, S3AuthLayer, StaticCredentials, SystemClock,
@@ -95,7 +97,7 @@ fn now() -> SystemTime {
 }
 
 /// Answers one authenticated request: its operation's response or its S3 error, with an
-/// `x-amz-request-id`, and one log line.
+/// `x-amz-request-id` and `x-amz-id-2`, and one log line.
 async fn handle(State(app): State<Arc<App>>, request: Request) -> Response {
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
@@ -103,18 +105,16 @@ async fn handle(State(app): State<Arc<App>>, request: Request) -> Response {
         .extensions()
         .get::<Identity>()
         .map(|caller| caller.principal.clone());
-    let request_id = app.request_ids.next();
+    let ids = app.request_ids.next();
 
     let (mut response, error) = match dispatch(&app, request).await {
         Ok(response) => (response, None),
         Err(error) => {
             let code = error.code();
-            (error.into_response(&method, &path, &request_id), Some(code))
+            (error.into_response(&method, &path, &ids), Some(code))
         }
     };
-    if let Ok(id) = HeaderValue::try_from(request_id.as_str()) {
-        response.headers_mut().insert("x-amz-request-id", id);
-    }
+    ids.insert_into(response.headers_mut());
     tracing::info!(
         target: "s3_server",
         %method,
@@ -122,7 +122,7 @@ async fn handle(State(app): State<Arc<App>>, request: Request) -> Response {
         status = response.status().as_u16(),
         principal = principal.as_deref().unwrap_or("-"),
         error = error.unwrap_or("-"),
-        request_id,
+        request_id = ids.request_id,
         "request"
     );
     response
@@ -201,25 +201,57 @@ async fn dispatch(app: &App, request: Request) -> Result<Response, S3Error> {
     }
 }
 
-/// `x-amz-request-id` values: a per-process random base plus a counter, so ids are unique
-/// across restarts and name one response in the logs. They are not secrets.
+/// The ids of responses: a per-process random base plus a counter, so ids are unique across
+/// restarts and name one response in the logs. They are not secrets.
 #[derive(Debug)]
 struct RequestIds {
     base: u64,
+    host: [u8; 16],
     next: AtomicU64,
 }
 
 impl RequestIds {
     fn new() -> Self {
+        let mut host = [0; 16];
+        // Without randomness the ids are still unique within this process.
+        let _ = getrandom::fill(&mut host);
         Self {
-            // Without randomness the ids are still unique within this process.
             base: getrandom::u64().unwrap_or(0),
+            host,
             next: AtomicU64::new(0),
         }
     }
 
-    fn next(&self) -> String {
+    fn next(&self) -> ResponseIds {
         let n = self.next.fetch_add(1, Ordering::Relaxed);
-        format!("{:016X}", self.base.wrapping_add(n))
+        // S3's `x-amz-id-2` is opaque base64; here it names this process and the response.
+        let mut host_id = self.host.to_vec();
+        host_id.extend_from_slice(&n.to_be_bytes());
+        ResponseIds {
+            request_id: format!("{:016X}", self.base.wrapping_add(n)),
+            host_id: STANDARD.encode(host_id),
+        }
+    }
+}
+
+/// The `x-amz-request-id` and `x-amz-id-2` of one response, which an error document repeats
+/// as `<RequestId>` and `<HostId>`.
+#[derive(Debug)]
+pub(crate) struct ResponseIds {
+    pub(crate) request_id: String,
+    pub(crate) host_id: String,
+}
+
+impl ResponseIds {
+    fn insert_into(&self, headers: &mut HeaderMap) {
+        for (name, value) in [
+            ("x-amz-request-id", &self.request_id),
+            ("x-amz-id-2", &self.host_id),
+        ] {
+            // Hex and base64 are always valid header values.
+            if let Ok(value) = HeaderValue::try_from(value.as_str()) {
+                headers.insert(name, value);
+            }
+        }
     }
 }

@@ -171,8 +171,9 @@ impl Checksum {
     ///
     /// Only a checksum the request declared counts: an `x-amz-checksum-*` header (whose value
     /// the trailer must repeat), or a trailer named in `x-amz-trailer` of an `aws-chunked`
-    /// upload. The body also passes on the HTTP trailers of a plain request, which nothing
-    /// verified, so an undeclared name among the trailers is ignored.
+    /// upload. The auth layer drops the transport's own HTTP trailers, so the trailers here
+    /// are the checksums it verified; the declaration is checked all the same, so that a body
+    /// that did not pass through the layer cannot have an unverified value stored.
     pub(crate) fn verified(headers: &HeaderMap, trailers: Option<&HeaderMap>) -> Option<Self> {
         let trailers = trailers?;
         let streaming = headers

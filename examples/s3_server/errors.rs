@@ -11,6 +11,7 @@ use axum::body::Body;
 use axum::response::Response;
 use http::{HeaderValue, Method, StatusCode, header};
 
+use super::ResponseIds;
 use super::xml::XmlWriter;
 
 /// An S3 error: HTTP status, `<Code>`, `<Message>` and the extra elements S3 adds for it.
@@ -255,13 +256,14 @@ impl S3Error {
         )
     }
 
-    /// The complete response: status, `application/xml`, and the `<Error>` document (no body
-    /// for a `HEAD`, as S3 does).
+    /// The response: status, `application/xml`, and the `<Error>` document (no body for a
+    /// `HEAD`, as S3 does). Its `<RequestId>` and `<HostId>` are `ids`, which the caller sends
+    /// as the `x-amz-request-id` and `x-amz-id-2` headers of every response.
     pub(crate) fn into_response(
         self,
         method: &Method,
         resource: &str,
-        request_id: &str,
+        ids: &ResponseIds,
     ) -> Response {
         let mut xml = XmlWriter::new();
         xml.open("Error")
@@ -271,7 +273,8 @@ impl S3Error {
             xml.element(name, value);
         }
         xml.element("Resource", resource)
-            .element("RequestId", request_id)
+            .element("RequestId", &ids.request_id)
+            .element("HostId", &ids.host_id)
             .close("Error");
         let xml = xml.finish();
 

@@ -169,6 +169,41 @@ fn print_presigned(args: impl Iterator<Item = String>) -> ExitCode {
     }
 }
 
+/// The access keys the server accepts, as the startup banner shows them.
+#[derive(Debug)]
+enum Keys<'a> {
+    /// A pair generated for this run: the banner prints the secret, since it exists only in
+    /// this process and the caller needs it.
+    Generated { id: &'a str, secret: &'a str },
+    /// The ids from a credentials file; its secrets are the caller's already.
+    Loaded(Vec<&'a str>),
+}
+
+/// The text printed at startup: where the server listens, for which region, with which keys,
+/// and for a generated pair a command to paste into a shell.
+fn banner(address: SocketAddr, region: &str, domains: &[String], keys: &Keys<'_>) -> String {
+    let endpoint = format!("http://{address}");
+    let mut text = format!("S3 server listening on {endpoint} (region {region})\n");
+    for domain in domains {
+        let port = address.port();
+        text.push_str(&format!(
+            "virtual-hosted-style buckets: http://BUCKET.{domain}:{port}\n"
+        ));
+    }
+    match keys {
+        Keys::Generated { id, secret } => {
+            // The generated secret uses only the base64 alphabet, so it needs no shell quoting.
+            text.push_str(&format!(
+                "access key id:     {id}\nsecret access key: {secret}\n\n\
+                 AWS_ACCESS_KEY_ID={id} AWS_SECRET_ACCESS_KEY={secret} AWS_REGION={region} \
+                 aws --endpoint-url {endpoint} s3 ls\n"
+            ));
+        }
+        Keys::Loaded(ids) => text.push_str(&format!("access key ids: {}\n", ids.join(", "))),
+    }
+    text
+}
+
 async fn run(args: Args) -> Result<(), String> {
     let (credentials, generated) = match &args.credentials {
         Some(path) => (load_credentials(path)?, None),
@@ -185,30 +220,12 @@ async fn run(args: Args) -> Result<(), String> {
     if address.ip().is_unspecified() {
         address.set_ip(Ipv4Addr::LOCALHOST.into());
     }
-    let endpoint = format!("http://{address}");
+    let keys = match &generated {
+        Some((id, secret)) => Keys::Generated { id, secret },
+        None => Keys::Loaded(credentials.iter().map(Credential::access_key_id).collect()),
+    };
+    print!("{}", banner(address, &args.region, &args.domains, &keys));
 
-    println!("S3 server listening on {endpoint} (region {})", args.region);
-    for domain in &args.domains {
-        println!(
-            "virtual-hosted-style buckets: http://BUCKET.{domain}:{}",
-            address.port()
-        );
-    }
-    match &generated {
-        // Printing the secret is the point here: it exists only in this process.
-        Some((id, secret)) => {
-            println!("access key id:     {id}\nsecret access key: {secret}\n");
-            println!(
-                "AWS_ACCESS_KEY_ID={id} AWS_SECRET_ACCESS_KEY={secret} AWS_REGION={} \
-                 aws --endpoint-url {endpoint} s3 ls",
-                args.region
-            );
-        }
-        None => {
-            let ids: Vec<&str> = credentials.iter().map(Credential::access_key_id).collect();
-            println!("access key ids: {}", ids.join(", "));
-        }
-    }
     let options = app::Options {
         region: args.region,
         domains: args.domains,
@@ -257,5 +274,68 @@ mod tests {
             "access key id alphabet: {id}"
         );
         assert_eq!(secret.len(), 40, "secret length");
+    }
+
+    #[test]
+    fn banner_of_a_generated_key_pair_ends_with_a_command_to_paste() {
+        let address = "127.0.0.1:9000".parse().expect("address");
+        let keys = Keys::Generated {
+            id: "AKIAZZZZZZZZZZZZZZZZ",
+            secret: "abc/DEF+0123456789abcdefghijklmnopqrstuv",
+        };
+        let text = banner(address, "eu-west-1", &["s3.localhost".to_owned()], &keys);
+        assert_eq!(
+            text,
+            "S3 server listening on http://127.0.0.1:9000 (region eu-west-1)\n\
+             virtual-hosted-style buckets: http://BUCKET.s3.localhost:9000\n\
+             access key id:     AKIAZZZZZZZZZZZZZZZZ\n\
+             secret access key: abc/DEF+0123456789abcdefghijklmnopqrstuv\n\
+             \n\
+             AWS_ACCESS_KEY_ID=AKIAZZZZZZZZZZZZZZZZ \
+             AWS_SECRET_ACCESS_KEY=abc/DEF+0123456789abcdefghijklmnopqrstuv \
+             AWS_REGION=eu-west-1 aws --endpoint-url http://127.0.0.1:9000 s3 ls\n",
+            "startup banner: address, region, domain, the key pair, then the command on a \
+             line of its own"
+        );
+    }
+
+    #[test]
+    fn banner_of_a_generated_key_pair_needs_no_shell_quoting() {
+        let (id, secret) = generate_key_pair().expect("randomness");
+        let address = "127.0.0.1:9000".parse().expect("address");
+        let text = banner(
+            address,
+            "us-east-1",
+            &[],
+            &Keys::Generated {
+                id: &id,
+                secret: &secret,
+            },
+        );
+        let command = text.lines().last().expect("a last line");
+        assert!(
+            command
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b" =/+-.:_".contains(&b)),
+            "startup banner: the command holds nothing a shell would interpret: {command}"
+        );
+        assert!(
+            command.starts_with(&format!(
+                "AWS_ACCESS_KEY_ID={id} AWS_SECRET_ACCESS_KEY={secret} "
+            )),
+            "startup banner: the command carries the generated pair: {command}"
+        );
+    }
+
+    #[test]
+    fn banner_of_a_credentials_file_names_only_the_ids() {
+        let address = "[::1]:9443".parse().expect("address");
+        let keys = Keys::Loaded(vec!["AKIAONE", "AKIATWO"]);
+        assert_eq!(
+            banner(address, "us-east-1", &[], &keys),
+            "S3 server listening on http://[::1]:9443 (region us-east-1)\n\
+             access key ids: AKIAONE, AKIATWO\n",
+            "startup banner with a credentials file: no secret, no command"
+        );
     }
 }

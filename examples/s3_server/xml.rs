@@ -46,8 +46,19 @@ impl XmlWriter {
         self
     }
 
-    /// Escaped text inside the element last opened.
+    /// Escaped text inside the element last opened; characters XML 1.0 cannot carry become
+    /// U+FFFD.
+    ///
+    /// A key may hold any of them (`PUT /bucket/a%01b` stores one), and S3 itself names such
+    /// a key faithfully only in a listing with `encoding-type=url`. Written as they are, or as
+    /// character references, they would make the document one no XML parser accepts, so this
+    /// server replaces them, as the auth layer does in its own error documents.
     pub(crate) fn text(&mut self, text: &str) -> &mut Self {
+        let text: Cow<'_, str> = if text.contains(not_in_xml) {
+            text.replace(not_in_xml, "\u{fffd}").into()
+        } else {
+            text.into()
+        };
         self.out.push_str(&escape(text));
         self
     }
@@ -68,6 +79,12 @@ impl XmlWriter {
     pub(crate) fn finish(self) -> String {
         self.out
     }
+}
+
+/// Whether XML 1.0 excludes `c` from documents, even as a character reference: the C0 controls
+/// other than tab, line feed and carriage return, and the two non-characters U+FFFE and U+FFFF.
+fn not_in_xml(c: char) -> bool {
+    matches!(c, '\0'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}')
 }
 
 /// A 200 response carrying an S3 result document.
@@ -307,6 +324,23 @@ mod tests {
              <R xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">\
              <Key>&lt;a&amp;&quot;b&quot;&gt;</Key></R>",
             "XML writer: text is escaped"
+        );
+    }
+
+    #[test]
+    fn writer_replaces_characters_xml_cannot_carry() {
+        let mut xml = XmlWriter::new();
+        xml.element("Key", "a\u{1}b\u{0}\u{1f}\u{fffe}\u{ffff}<")
+            .element("Kept", "\t\n\r\u{7f}\u{fffd}\u{10000}")
+            .close("R");
+        let document = xml.finish();
+        assert!(
+            document.contains("<Key>a\u{fffd}b\u{fffd}\u{fffd}\u{fffd}\u{fffd}&lt;</Key>"),
+            "XML writer: controls and U+FFFE/U+FFFF become U+FFFD, got {document:?}"
+        );
+        assert!(
+            document.contains("<Kept>\t\n\r\u{7f}\u{fffd}\u{10000}</Kept>"),
+            "XML writer: tab, newline, CR, DEL and other characters are kept, got {document:?}"
         );
     }
 }

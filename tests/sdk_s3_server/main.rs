@@ -18,6 +18,7 @@ mod presign;
 
 mod basics;
 mod checksums;
+mod error_documents;
 mod listings_and_errors;
 mod multipart;
 mod multipart_checksums;

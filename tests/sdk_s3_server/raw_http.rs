@@ -199,8 +199,8 @@ impl http_body::Body for Frames {
     }
 }
 
-// The verifying body passes the HTTP trailers of a plain request on to the handler next to
-// the checksums it verified; a checksum nobody declared or verified must not be kept.
+// The auth layer drops the HTTP trailers of the transport, so a checksum sent as one, which
+// nobody declared or verified, must not reach the handler and be kept.
 #[tokio::test]
 async fn an_undeclared_http_trailer_is_not_kept_as_a_checksum() {
     let (addr, log) = start_recording_server().await;
