@@ -177,6 +177,41 @@ fn without_param(name: &str) -> String {
 }
 
 #[tokio::test]
+async fn each_missing_parameter_gets_s3s_message() {
+    let app = app(S3AuthLayer::new(store()).clock(FixedClock(example_date())));
+    for name in [
+        "X-Amz-Algorithm",
+        "X-Amz-Credential",
+        "X-Amz-Date",
+        "X-Amz-Expires",
+        "X-Amz-SignedHeaders",
+    ] {
+        let (status, body) = send(&app, get(&without_param(name), EXAMPLE_HOST)).await;
+        assert_eq!(
+            (status, code_of(&body)),
+            (StatusCode::BAD_REQUEST, "AuthorizationQueryParametersError"),
+            "without {name}: {body}"
+        );
+        assert!(
+            body.contains(
+                "<Message>Query-string authentication version 4 requires the X-Amz-Algorithm, \
+                 X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and \
+                 X-Amz-Expires parameters.</Message>"
+            ),
+            "without {name}: {body}"
+        );
+    }
+    // Without its signature the URL still names query authentication by its algorithm and
+    // credential, and is refused the same way rather than passing as anonymous.
+    let (status, body) = send(&app, get(&without_param("X-Amz-Signature"), EXAMPLE_HOST)).await;
+    assert_eq!(
+        (status, code_of(&body)),
+        (StatusCode::BAD_REQUEST, "AuthorizationQueryParametersError"),
+        "without X-Amz-Signature: {body}"
+    );
+}
+
+#[tokio::test]
 async fn tampering_with_each_parameter_is_rejected() {
     let app = app(S3AuthLayer::new(store()).clock(FixedClock(example_date())));
     let cases: &[(String, StatusCode, &str, &str)] = &[
@@ -530,6 +565,32 @@ async fn temporary_credentials_need_their_token_in_the_query() {
         (StatusCode::BAD_REQUEST, "InvalidToken"),
         "no token"
     );
+
+    let permanent_with_token = Credential::new(AKID, SECRET).with_session_token("a-token");
+    let url = presigner
+        .presign_v4(&permanent_with_token, &PresignRequest::get("b", "k"), now)
+        .unwrap();
+    let (status, body) = send(&app, request_for(&url.url, Method::GET, &url.headers, "")).await;
+    assert_eq!(
+        (status, code_of(&body)),
+        (StatusCode::BAD_REQUEST, "InvalidToken"),
+        "a token for a permanent key"
+    );
+
+    let expired = StaticCredentials::new([Credential::new("ASIATEMPORARY", "temporary-secret")
+        .with_session_token("the-session-token")
+        .with_expiry(now - Duration::from_secs(1))]);
+    let expired_app = self::app(S3AuthLayer::new(expired).clock(FixedClock(now)));
+    let url = presigner
+        .presign_v4(&temporary, &PresignRequest::get("b", "k"), now)
+        .unwrap();
+    let request = request_for(&url.url, Method::GET, &url.headers, "");
+    let (status, body) = send(&expired_app, request).await;
+    assert_eq!(
+        (status, code_of(&body)),
+        (StatusCode::BAD_REQUEST, "ExpiredToken"),
+        "past the credential's expiry"
+    );
 }
 
 fn sdk_client() -> aws_sdk_s3::Client {
@@ -638,6 +699,21 @@ async fn signed_payload_hash_in_the_query_is_checked_against_the_body() {
             StatusCode::BAD_REQUEST,
             "body error XAmzContentSHA256Mismatch"
         )
+    );
+
+    // The signed hash cannot be swapped for the hash of another body.
+    let other = "b1946ac92492d2347c6235b4d2611184f35c9aa3e4ad7b2b27f7de4e6fb36a5d"; // "hello\n"
+    let swapped = url.url.replace(hash, other);
+    assert_ne!(swapped, url.url, "the URL names the hash");
+    let (status, body) = send(
+        &app,
+        request_for(&swapped, Method::PUT, &url.headers, "hello\n"),
+    )
+    .await;
+    assert_eq!(
+        (status, code_of(&body)),
+        (StatusCode::FORBIDDEN, "SignatureDoesNotMatch"),
+        "{body}"
     );
 }
 

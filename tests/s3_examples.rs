@@ -1,8 +1,8 @@
-//! S3's own worked SigV4 header-authentication examples (`tests/vectors/s3-examples/sigv4`,
-//! 01–04), checked twice: stage by stage in the pure core (canonical request, string to
-//! sign, signature), and end to end through `axum::Router` + `S3AuthLayer`, where the signed
-//! request must reach the handler with its `Identity` and a one-digit change of the
-//! signature must be refused with 403 `SignatureDoesNotMatch`.
+//! S3's own worked SigV4 examples (`tests/vectors/s3-examples/sigv4`): header authentication
+//! (01–04) and the presigned URL (05), checked twice: stage by stage in the pure core
+//! (canonical request, string to sign, signature), and end to end through `axum::Router` +
+//! `S3AuthLayer`, where the signed request must reach the handler with its `Identity` and a
+//! one-digit change of the signature must be refused with 403 `SignatureDoesNotMatch`.
 //!
 //! The PUT example also pins the body check: the handler reads exactly the signed bytes, and
 //! a body that differs from the signed `x-amz-content-sha256` fails while it streams with
@@ -312,4 +312,82 @@ async fn put_object_tampered_body_fails_while_streaming() {
         Err(Some(ErrorKind::XAmzContentSha256Mismatch)),
         "02-put-object: tampered body: the body error"
     );
+}
+
+/// Example 05, the presigned GET: its stages in the core (the query without
+/// `X-Amz-Signature`, payload `UNSIGNED-PAYLOAD`), then the URL through the layer at its
+/// date, and with its signature changed.
+mod presigned_get_object {
+    use super::*;
+
+    const FILE: &str = "sigv4/05-presigned-get-object.txt";
+
+    #[test]
+    fn core_stages_match_the_example() {
+        let example = S3Example::load(FILE);
+        let (parts, ()) = example.request().to_http(()).into_parts();
+        let signed = tower_s3_auth::sigv4::SignedHeaders::parse(example.meta("signed_headers"))
+            .expect("05: signed headers");
+        let options = CanonicalOptions {
+            skip_query_param: Some("X-Amz-Signature"),
+            ..CanonicalOptions::default()
+        };
+        let payload_hash = example.meta("payload_hash");
+        let canonical = CanonicalRequest::from_parts(&parts, &signed, payload_hash, options);
+        assert_eq!(
+            canonical.to_string(),
+            example.section("canonical-request"),
+            "05: canonical request"
+        );
+
+        let amz_date = example.meta("amz_date");
+        let scope = CredentialScope::new(&amz_date[..8], "us-east-1", "s3").unwrap();
+        let sts = StringToSign::new(ALGORITHM, amz_date, scope.as_str(), canonical.hash());
+        assert_eq!(
+            sts.to_string(),
+            example.section("string-to-sign"),
+            "05: string to sign"
+        );
+        let signature = sts.sign(&SigningKey::derive(
+            example.meta("secret_access_key"),
+            &scope,
+        ));
+        assert_eq!(
+            signature.to_hex(),
+            example.section("signature"),
+            "05: signature"
+        );
+        assert!(
+            example
+                .meta("url")
+                .ends_with(&format!("X-Amz-Signature={}", signature.to_hex())),
+            "05: the URL carries the signature"
+        );
+    }
+
+    #[tokio::test]
+    async fn layer_accepts_the_url_and_rejects_a_flipped_signature() {
+        let example = S3Example::load(FILE);
+        let wire = example.request();
+        let (status, response, seen) = send(&example, &wire, Vec::new()).await;
+        assert_eq!(status, StatusCode::OK, "05: accepted: {response}");
+        let seen = seen.expect("05: the handler was reached");
+        assert_eq!(seen.identity.scheme, AuthScheme::SigV4Query, "05: scheme");
+        assert_eq!(
+            seen.identity.access_key_id,
+            example.meta("access_key_id"),
+            "05: identity"
+        );
+
+        let mut flipped = example.request();
+        let last = flipped.target.pop().expect("05: a target");
+        flipped.target.push(if last == '0' { '1' } else { '0' });
+        let (status, response, seen) = send(&example, &flipped, Vec::new()).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "05: flipped: {response}");
+        assert!(
+            response.contains("<Code>SignatureDoesNotMatch</Code>"),
+            "05: flipped: {response}"
+        );
+        assert!(seen.is_none(), "05: flipped: the handler was reached");
+    }
 }

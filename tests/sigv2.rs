@@ -164,6 +164,35 @@ fn example_presigned_illustrative_string_to_sign_only() {
     );
 }
 
+/// Every example file in the folder has a test above.
+#[test]
+fn every_sigv2_example_has_a_test() {
+    let source = include_str!("sigv2.rs");
+    let folder = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/vectors/s3-examples/sigv2"
+    );
+    let mut names: Vec<String> = std::fs::read_dir(folder)
+        .expect("the vectors folder")
+        .filter_map(|entry| {
+            let name = entry.ok()?.file_name().into_string().ok()?;
+            Some(name.strip_suffix(".txt")?.to_owned())
+        })
+        .collect();
+    names.sort();
+    assert_eq!(
+        names.len(),
+        10,
+        "the ten examples of the developer guide: {names:?}"
+    );
+    for name in names {
+        assert!(
+            source.contains(&format!("\"{name}\"")),
+            "{name} has no test"
+        );
+    }
+}
+
 // ---- The layer, end to end ----
 
 /// `Tue, 27 Mar 2007 19:36:42 GMT`, the time of the GET example.
@@ -395,7 +424,106 @@ async fn signature_v2_can_be_switched_off() {
             Some("AccessDenied"),
             "{form}: {body}"
         );
+        assert_eq!(
+            element(&body, "Message"),
+            Some("Signature Version 2 is disabled on this server; please use AWS4-HMAC-SHA256."),
+            "{form}: {body}"
+        );
     }
+}
+
+#[tokio::test]
+async fn changing_the_expiry_of_a_url_breaks_its_signature() {
+    let later = QS_URI.replace("Expires=1175139620", "Expires=1175139621");
+    let (status, body) = send(layer(GET_TIME), presigned_get(&later)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(
+        element(&body, "Code"),
+        Some("SignatureDoesNotMatch"),
+        "{body}"
+    );
+    assert!(
+        element(&body, "StringToSign").is_some_and(|sts| sts.contains("\n1175139621\n")),
+        "the changed Expires is what was checked: {body}"
+    );
+}
+
+#[tokio::test]
+async fn sigv2_with_another_mechanism_is_refused() {
+    let v4_query = "&X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=a&X-Amz-Signature=b";
+    let mut header_and_v4_query = get_example(GET_CREDENTIALS);
+    *header_and_v4_query.uri_mut() = format!("/photos/puppy.jpg?x=1{v4_query}").parse().unwrap();
+    let mut v2_query_and_header = presigned_get(QS_URI);
+    v2_query_and_header.headers_mut().insert(
+        "authorization",
+        format!("AWS {GET_CREDENTIALS}").parse().unwrap(),
+    );
+    let both_queries = presigned_get(&format!("{QS_URI}{v4_query}"));
+    for (case, request) in [
+        ("SigV2 header and SigV4 query", header_and_v4_query),
+        ("SigV2 query and SigV2 header", v2_query_and_header),
+        ("SigV2 query and SigV4 query", both_queries),
+    ] {
+        let (status, body) = send(layer(GET_TIME), request).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{case}: {body}");
+        assert_eq!(element(&body, "Code"), Some("InvalidArgument"), "{case}");
+        assert!(
+            body.contains("Only one auth mechanism allowed"),
+            "{case}: {body}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn session_token_problems_of_the_v2_header_form() {
+    let draft = |token: Option<&str>| {
+        let mut request = Request::get("/photos/puppy.jpg")
+            .header("host", "johnsmith.s3.amazonaws.com")
+            .header("date", "Tue, 27 Mar 2007 19:36:42 GMT");
+        if let Some(token) = token {
+            request = request.header("x-amz-security-token", token);
+        }
+        request.body(Body::empty()).unwrap()
+    };
+    let cases = [
+        (
+            "wrong token",
+            TEMPORARY,
+            Some("another-token"),
+            layer(GET_TIME),
+            "InvalidToken",
+        ),
+        (
+            "token for a permanent key",
+            AKID,
+            Some(TOKEN),
+            layer(GET_TIME),
+            "InvalidToken",
+        ),
+        (
+            "token past its expiry",
+            TEMPORARY,
+            Some(TOKEN),
+            expired_temporary_layer(),
+            "ExpiredToken",
+        ),
+    ];
+    for (case, akid, token, layer, code) in cases {
+        let request = sign_header(draft(token), akid, SECRET, Some("johnsmith"));
+        let (status, body) = send(layer, request).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{case}: {body}");
+        assert_eq!(element(&body, "Code"), Some(code), "{case}: {body}");
+    }
+}
+
+/// The GET example's time, with the temporary credential expired an hour before.
+fn expired_temporary_layer() -> S3AuthLayer<StaticCredentials> {
+    let store = StaticCredentials::new([Credential::new(TEMPORARY, SECRET)
+        .with_session_token(TOKEN)
+        .with_expiry(at(GET_TIME - 3600))]);
+    S3AuthLayer::new(store)
+        .clock(FixedClock(at(GET_TIME)))
+        .domain("s3.amazonaws.com")
 }
 
 #[tokio::test]
