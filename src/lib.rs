@@ -111,3 +111,8 @@ pub use identity::MissingIdentity;
 pub use identity::{AuthScheme, Identity};
 pub use layer::{ResponseBody, ResponseFuture, S3Auth, S3AuthLayer};
 pub use payload::{PayloadHash, StreamingMode};
+
+/// The README's examples, compiled and run as doctests so that they cannot go stale.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
