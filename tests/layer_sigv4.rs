@@ -22,7 +22,8 @@ use tower_s3_auth::{
 };
 
 use layer_support::{
-    App, BodyRead, Draft, Payload, Reply, Signer, encode_key, now, sign_with_scope,
+    App, BodyRead, Draft, Payload, Signer, assert_accepted, assert_refused, encode_key, now,
+    sign_with_scope,
 };
 
 const AKID: &str = "AKIDALICEEXAMPLE";
@@ -86,36 +87,6 @@ fn spaced_hex(data: &[u8]) -> String {
         .map(|b| format!("{b:02x}"))
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-/// The request was refused by the layer with `status` and `code`, and never reached the
-/// inner handler.
-#[track_caller]
-fn assert_refused(app: &App, reply: &Reply, status: StatusCode, code: &str, case: &str) {
-    assert_eq!(reply.status, status, "{case}: status; body {}", reply.body);
-    assert_eq!(reply.code().as_deref(), Some(code), "{case}: <Code>");
-    assert_eq!(
-        app.calls(),
-        0,
-        "{case}: the inner handler must not be called"
-    );
-}
-
-/// The request reached the inner handler once, which read the body to a clean end.
-#[track_caller]
-fn assert_accepted(app: &App, reply: &Reply, case: &str) -> bytes::Bytes {
-    assert_eq!(
-        reply.status,
-        StatusCode::OK,
-        "{case}: status; body {}",
-        reply.body
-    );
-    let seen = app.seen();
-    assert_eq!(seen.len(), 1, "{case}: the inner handler is called once");
-    match &seen[0].body {
-        BodyRead::Clean(bytes) => bytes.clone(),
-        BodyRead::Failed(error) => panic!("{case}: the body failed: {error:?}"),
-    }
 }
 
 // §3: accepted requests, signed by an independent implementation.
