@@ -2,12 +2,11 @@
 //!
 //! Requests are signed by the independent `aws-sigv4` crate with S3's settings, at times
 //! relative to a fixed server clock; each test names the rule of S3-AUTH-RULES.md it pins
-//! (§1 scheme detection and order of checks, §2 errors, §3 SigV4, §8 credentials).
+//! (§1 scheme detection, §2 errors, §3 SigV4, §8 credentials); the order of checks is in
+//! `check_order.rs`.
 
 mod layer_support;
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -1302,73 +1301,4 @@ async fn head_rejection_has_status_and_headers_but_no_body() {
             "{case}: the inner handler must not be called"
         );
     }
-}
-
-// §1: the order of checks decides which error wins.
-
-#[tokio::test]
-async fn time_is_checked_before_the_credential_lookup() {
-    let lookups = Arc::new(AtomicUsize::new(0));
-    let counter = Arc::clone(&lookups);
-    let counting = move |_: &str| {
-        counter.fetch_add(1, Ordering::SeqCst);
-        async { Ok(None) }
-    };
-    let app = App::new(S3AuthLayer::new(counting).clock(FixedClock(now())));
-    let skewed = Signer::new(UNKNOWN, SECRET).at(now() - Duration::from_secs(3600));
-    let reply = app.send(skewed.sign(&get_object())).await;
-    let case = "skewed and unknown key";
-    assert_refused(
-        &app,
-        &reply,
-        StatusCode::FORBIDDEN,
-        "RequestTimeTooSkewed",
-        case,
-    );
-    assert_eq!(
-        lookups.load(Ordering::SeqCst),
-        0,
-        "{case}: the store is never asked"
-    );
-}
-
-#[tokio::test]
-async fn scope_is_checked_before_the_credential_lookup() {
-    let app = server();
-    let reply = app
-        .send(
-            Signer::new(UNKNOWN, SECRET)
-                .region("eu-west-1")
-                .sign(&get_object()),
-        )
-        .await;
-    let case = "wrong region and unknown key";
-    assert_refused(
-        &app,
-        &reply,
-        StatusCode::BAD_REQUEST,
-        "AuthorizationHeaderMalformed",
-        case,
-    );
-}
-
-#[tokio::test]
-async fn credential_is_checked_before_the_signature() {
-    let app = server();
-    let reply = app
-        .send(Signer::new(UNKNOWN, "any secret").sign(&get_object()))
-        .await;
-    let case = "unknown key and a signature no key makes";
-    assert_refused(
-        &app,
-        &reply,
-        StatusCode::FORBIDDEN,
-        "InvalidAccessKeyId",
-        case,
-    );
-    assert_eq!(
-        reply.element("StringToSign"),
-        None,
-        "{case}: no signature diagnostics"
-    );
 }

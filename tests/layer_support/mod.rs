@@ -5,6 +5,7 @@
 // Every test binary compiles this module but uses only the parts its tests need.
 #![allow(dead_code, unused_imports)]
 
+pub(crate) mod order;
 mod signer;
 
 use std::sync::{Arc, Mutex};
