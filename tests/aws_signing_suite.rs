@@ -18,8 +18,8 @@ use percent_encoding::percent_decode_str;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use tower_s3_auth::sigv4::{
-    ALGORITHM, Authorization, CanonicalOptions, CanonicalRequest, CredentialScope, SignedHeaders,
-    SigningKey, StringToSign,
+    ALGORITHM, Authorization, CanonicalOptions, CanonicalRequest, CredentialScope, Signature,
+    SignedHeaders, SigningKey, StringToSign,
 };
 use tower_s3_auth::{PathNormalization, UriEncoding};
 
@@ -123,8 +123,8 @@ impl Case {
         }
     }
 
-    /// Recomputes the three stages from `request` and asserts each against the expected
-    /// files of `form`.
+    /// Recomputes the three stages from `request`, asserts each against the expected files
+    /// of `form`, and returns the recomputed signature.
     fn assert_stages(
         &self,
         form: Form,
@@ -132,7 +132,7 @@ impl Case {
         signed_headers: &SignedHeaders,
         payload_hash: &str,
         skip_query_param: Option<&'static str>,
-    ) {
+    ) -> Signature {
         let (case, form_name) = (&self.name, form.prefix());
         let (parts, ()) = request.clone().into_parts();
         let options = self.options(skip_query_param);
@@ -154,11 +154,13 @@ impl Case {
         );
 
         let key = SigningKey::derive(&self.context.credentials.secret_access_key, &scope);
+        let signature = sts.sign(&key);
         assert_eq!(
-            sts.sign(&key).to_hex(),
+            signature.to_hex(),
             self.expected(form, "signature"),
             "{case}: {form_name} form: signature"
         );
+        signature
     }
 }
 
@@ -207,12 +209,22 @@ fn check_header_form(case: &Case) {
     }
 
     let request = wire.to_http_untrimmed(());
-    case.assert_stages(
+    let recomputed = case.assert_stages(
         Form::Header,
         &request,
         &authorization.signed_headers,
         &payload_hash,
         None,
+    );
+    assert_eq!(
+        authorization.signature.to_hex(),
+        recomputed.to_hex(),
+        "{name}: header form: the Signature of the signed request's Authorization header"
+    );
+    assert_eq!(
+        authorization.scope.as_str(),
+        case.scope().as_str(),
+        "{name}: header form: the Credential scope of the Authorization header"
     );
 }
 
@@ -253,7 +265,7 @@ fn check_query_form(case: &Case) {
     }
 
     let request = wire.to_http_untrimmed(());
-    case.assert_stages(
+    let recomputed = case.assert_stages(
         Form::Query,
         &request,
         &signed_headers,
@@ -261,8 +273,8 @@ fn check_query_form(case: &Case) {
         Some("X-Amz-Signature"),
     );
     assert_eq!(
-        query_param(&query, "X-Amz-Signature").as_deref(),
-        Some(case.expected(Form::Query, "signature").as_str()),
+        query_param(&query, "X-Amz-Signature"),
+        Some(recomputed.to_hex()),
         "{name}: query form: X-Amz-Signature of the signed request"
     );
 }

@@ -2,12 +2,11 @@
 //!
 //! Requests are signed by the independent `aws-sigv4` crate with S3's settings, at times
 //! relative to a fixed server clock; each test names the rule of S3-AUTH-RULES.md it pins
-//! (§1 scheme detection and order of checks, §2 errors, §3 SigV4, §8 credentials).
+//! (§1 scheme detection, §2 errors, §3 SigV4, §8 credentials); the order of checks is in
+//! `check_order.rs`.
 
 mod layer_support;
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -22,7 +21,8 @@ use tower_s3_auth::{
 };
 
 use layer_support::{
-    App, BodyRead, Draft, Payload, Reply, Signer, encode_key, now, sign_with_scope,
+    App, BodyRead, Draft, Payload, Signer, assert_accepted, assert_refused, encode_key, now,
+    sign_with_scope,
 };
 
 const AKID: &str = "AKIDALICEEXAMPLE";
@@ -86,36 +86,6 @@ fn spaced_hex(data: &[u8]) -> String {
         .map(|b| format!("{b:02x}"))
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-/// The request was refused by the layer with `status` and `code`, and never reached the
-/// inner handler.
-#[track_caller]
-fn assert_refused(app: &App, reply: &Reply, status: StatusCode, code: &str, case: &str) {
-    assert_eq!(reply.status, status, "{case}: status; body {}", reply.body);
-    assert_eq!(reply.code().as_deref(), Some(code), "{case}: <Code>");
-    assert_eq!(
-        app.calls(),
-        0,
-        "{case}: the inner handler must not be called"
-    );
-}
-
-/// The request reached the inner handler once, which read the body to a clean end.
-#[track_caller]
-fn assert_accepted(app: &App, reply: &Reply, case: &str) -> bytes::Bytes {
-    assert_eq!(
-        reply.status,
-        StatusCode::OK,
-        "{case}: status; body {}",
-        reply.body
-    );
-    let seen = app.seen();
-    assert_eq!(seen.len(), 1, "{case}: the inner handler is called once");
-    match &seen[0].body {
-        BodyRead::Clean(bytes) => bytes.clone(),
-        BodyRead::Failed(error) => panic!("{case}: the body failed: {error:?}"),
-    }
 }
 
 // §3: accepted requests, signed by an independent implementation.
@@ -1331,73 +1301,4 @@ async fn head_rejection_has_status_and_headers_but_no_body() {
             "{case}: the inner handler must not be called"
         );
     }
-}
-
-// §1: the order of checks decides which error wins.
-
-#[tokio::test]
-async fn time_is_checked_before_the_credential_lookup() {
-    let lookups = Arc::new(AtomicUsize::new(0));
-    let counter = Arc::clone(&lookups);
-    let counting = move |_: &str| {
-        counter.fetch_add(1, Ordering::SeqCst);
-        async { Ok(None) }
-    };
-    let app = App::new(S3AuthLayer::new(counting).clock(FixedClock(now())));
-    let skewed = Signer::new(UNKNOWN, SECRET).at(now() - Duration::from_secs(3600));
-    let reply = app.send(skewed.sign(&get_object())).await;
-    let case = "skewed and unknown key";
-    assert_refused(
-        &app,
-        &reply,
-        StatusCode::FORBIDDEN,
-        "RequestTimeTooSkewed",
-        case,
-    );
-    assert_eq!(
-        lookups.load(Ordering::SeqCst),
-        0,
-        "{case}: the store is never asked"
-    );
-}
-
-#[tokio::test]
-async fn scope_is_checked_before_the_credential_lookup() {
-    let app = server();
-    let reply = app
-        .send(
-            Signer::new(UNKNOWN, SECRET)
-                .region("eu-west-1")
-                .sign(&get_object()),
-        )
-        .await;
-    let case = "wrong region and unknown key";
-    assert_refused(
-        &app,
-        &reply,
-        StatusCode::BAD_REQUEST,
-        "AuthorizationHeaderMalformed",
-        case,
-    );
-}
-
-#[tokio::test]
-async fn credential_is_checked_before_the_signature() {
-    let app = server();
-    let reply = app
-        .send(Signer::new(UNKNOWN, "any secret").sign(&get_object()))
-        .await;
-    let case = "unknown key and a signature no key makes";
-    assert_refused(
-        &app,
-        &reply,
-        StatusCode::FORBIDDEN,
-        "InvalidAccessKeyId",
-        case,
-    );
-    assert_eq!(
-        reply.element("StringToSign"),
-        None,
-        "{case}: no signature diagnostics"
-    );
 }

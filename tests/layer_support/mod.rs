@@ -1,8 +1,11 @@
 //! The harness of the layer tests: an axum `Router` behind `S3AuthLayer`, whose handler records
-//! what it saw, and requests signed by the independent `aws-sigv4` crate.
-// Each test binary that includes the harness uses a part of it.
+//! what it saw, requests signed by the independent `aws-sigv4` crate, and the assertions the
+//! layer tests share.
+
+// Every test binary compiles this module but uses only the parts its tests need.
 #![allow(dead_code, unused_imports)]
 
+pub(crate) mod order;
 mod signer;
 
 use std::sync::{Arc, Mutex};
@@ -14,6 +17,7 @@ use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
+use http_body_util::BodyExt;
 use tower::ServiceExt;
 use tower_s3_auth::{CredentialStore, Error, ErrorKind, Identity, S3AuthLayer};
 
@@ -143,17 +147,7 @@ impl App {
             .oneshot(request)
             .await
             .expect("the router is infallible");
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = axum::body::to_bytes(response.into_body(), BODY_LIMIT)
-            .await
-            .expect("a response body is readable");
-        let body = String::from_utf8(body.to_vec()).expect("every response here is UTF-8");
-        Reply {
-            status,
-            headers,
-            body,
-        }
+        Reply::read(response).await
     }
 
     /// Every call the inner handler received, in order.
@@ -184,6 +178,26 @@ pub(crate) struct Reply {
 }
 
 impl Reply {
+    /// Collects `response`, whatever its body type (axum's, hyper's, the layer's own).
+    pub(crate) async fn read<B>(response: http::Response<B>) -> Self
+    where
+        B: http_body::Body,
+        B::Error: std::fmt::Debug,
+    {
+        let (parts, body) = response.into_parts();
+        let body = body
+            .collect()
+            .await
+            .expect("a response body is readable")
+            .to_bytes();
+        let body = String::from_utf8(body.to_vec()).expect("every response here is UTF-8");
+        Self {
+            status: parts.status,
+            headers: parts.headers,
+            body,
+        }
+    }
+
     /// The text of `<Code>` in an S3 error document.
     pub(crate) fn code(&self) -> Option<String> {
         self.element("Code")
@@ -197,5 +211,35 @@ impl Reply {
         let end = start + self.body[start..].find(&close)?;
         let text = quick_xml::escape::unescape(&self.body[start..end]).ok()?;
         Some(text.into_owned())
+    }
+}
+
+/// The request was refused by the layer with `status` and `code`, and never reached the
+/// inner handler.
+#[track_caller]
+pub(crate) fn assert_refused(app: &App, reply: &Reply, status: StatusCode, code: &str, case: &str) {
+    assert_eq!(reply.status, status, "{case}: status; body {}", reply.body);
+    assert_eq!(reply.code().as_deref(), Some(code), "{case}: <Code>");
+    assert_eq!(
+        app.calls(),
+        0,
+        "{case}: the inner handler must not be called"
+    );
+}
+
+/// The request reached the inner handler once, which read the body to a clean end.
+#[track_caller]
+pub(crate) fn assert_accepted(app: &App, reply: &Reply, case: &str) -> Bytes {
+    assert_eq!(
+        reply.status,
+        StatusCode::OK,
+        "{case}: status; body {}",
+        reply.body
+    );
+    let seen = app.seen();
+    assert_eq!(seen.len(), 1, "{case}: the inner handler is called once");
+    match &seen[0].body {
+        BodyRead::Clean(bytes) => bytes.clone(),
+        BodyRead::Failed(error) => panic!("{case}: the body failed: {error:?}"),
     }
 }
