@@ -5,7 +5,10 @@
 //!
 //! Only the pure core (`tower_s3_auth::sigv4`) is exercised, not the layer: the suite signs
 //! for a generic service, so most requests carry no `x-amz-content-sha256`, which S3 header
-//! authentication requires, and its `*-normalized` cases need a path setting S3 never uses.
+//! authentication requires, its query form signs the body's SHA-256 where an S3 presigned URL
+//! signs `UNSIGNED-PAYLOAD`, and its `*-normalized` cases need a path setting S3 never uses.
+//! S3's own presigned example goes through the layer in `tests/s3_examples.rs`, and URLs
+//! presigned by `aws-sdk-s3` in `tests/presigned.rs`.
 //! The core takes the suite's settings as they are: `normalize` maps to
 //! [`PathNormalization`], the path is decoded and encoded once ([`UriEncoding::Single`]).
 
