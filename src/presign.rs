@@ -27,7 +27,7 @@ use crate::addressing::AddressingStyle;
 use crate::canonical::{encode_component, encode_path};
 use crate::credentials::Credential;
 use crate::error::{Error, ErrorKind};
-use crate::sigv4::query::MAX_EXPIRES;
+use crate::sigv4::query::{MAX_EXPIRES, REQUIRED};
 use crate::sigv4::{
     ALGORITHM, CanonicalOptions, CanonicalRequest, CredentialScope, SignedHeaders, StringToSign,
 };
@@ -325,23 +325,14 @@ impl PresignRequest {
     /// Refuses an extra query parameter that is an authentication parameter of either
     /// version: the URL would carry it twice, or carry two mechanisms.
     fn check_query_names(&self) -> Result<(), Error> {
-        const RESERVED: [&str; 10] = [
-            "X-Amz-Algorithm",
-            "X-Amz-Credential",
-            "X-Amz-Date",
-            "X-Amz-Expires",
-            "X-Amz-SignedHeaders",
-            "X-Amz-Signature",
+        let reserved = REQUIRED.iter().chain(&[
             "X-Amz-Security-Token",
             "AWSAccessKeyId",
             "Expires",
             "Signature",
-        ];
-        match self
-            .query
-            .iter()
-            .find(|(name, _)| RESERVED.iter().any(|r| r.eq_ignore_ascii_case(name)))
-        {
+        ]);
+        let is_reserved = |name: &str| reserved.clone().any(|r| r.eq_ignore_ascii_case(name));
+        match self.query.iter().find(|(name, _)| is_reserved(name)) {
             Some((name, _)) => Err(invalid(format!(
                 "the query parameter {name} is set by the presigner"
             ))),

@@ -17,10 +17,10 @@ use http::{HeaderValue, Method, Request, StatusCode};
 use tower_s3_auth::sigv4::CredentialScope;
 
 use layer_support::order::{
-    AKID, DISABLED, EXPIRED, Expect, SECRET, Server, Stage, TEMPORARY, TEMPORARY_SECRET, TOKEN,
-    UNKNOWN,
+    self, AKID, DISABLED, EXPIRED, Expect, SECRET, Server, Stage, Subject, TEMPORARY,
+    TEMPORARY_SECRET, TOKEN, UNKNOWN, assert_earlier_wins, assert_every_earlier_wins, send_with,
 };
-use layer_support::{Draft, Reply, Signer, assert_accepted, now, sign_with_scope};
+use layer_support::{Draft, Signer, assert_accepted, now, sign_with_scope};
 
 const PATH: &str = "/bucket/notes.txt";
 const BODY: &str = "hello";
@@ -107,12 +107,16 @@ fn tamper_body(request: &mut Request<Body>) {
     *request.body_mut() = Body::from("HELLO");
 }
 
-/// One defect a request can carry, and what it earns when it is the earliest.
-#[derive(Debug)]
-struct Fault {
-    name: &'static str,
-    apply: fn(Build) -> Build,
-    expect: Expect,
+type Fault = order::Fault<Build>;
+
+impl Subject for Build {
+    fn sound() -> Self {
+        Build::sound()
+    }
+
+    fn request(&self) -> Request<Body> {
+        Build::request(self)
+    }
 }
 
 const MALFORMED_AUTHORIZATION: Fault = Fault {
@@ -253,38 +257,9 @@ const FAULTS: [&Fault; 9] = [
     &TAMPERED_BODY,
 ];
 
-/// Sends the sound request with `faults` applied, to a fresh server.
-async fn send_with(faults: &[&Fault]) -> (Server, Reply) {
-    let build = faults.iter().fold(Build::sound(), |b, f| (f.apply)(b));
-    let server = Server::new();
-    let reply = server.app.send(build.request()).await;
-    (server, reply)
-}
-
-/// `earlier` and `later` each earn their own error alone; together, `earlier`'s. Returns the
-/// reply to the pair.
-async fn assert_earlier_wins(earlier: &Fault, later: &Fault) -> Reply {
-    assert!(
-        earlier.expect.stage < later.expect.stage,
-        "{} is checked before {}",
-        earlier.name,
-        later.name
-    );
-    for fault in [earlier, later] {
-        let (server, reply) = send_with(&[fault]).await;
-        fault
-            .expect
-            .assert(&server, &reply, &format!("{} alone", fault.name));
-    }
-    let (server, reply) = send_with(&[earlier, later]).await;
-    let case = format!("{} + {}", earlier.name, later.name);
-    earlier.expect.assert(&server, &reply, &case);
-    reply
-}
-
 #[tokio::test]
 async fn the_request_every_fault_starts_from_is_accepted() {
-    let (server, reply) = send_with(&[]).await;
+    let (server, reply) = send_with::<Build>(&[]).await;
     let read = assert_accepted(&server.app, &reply, "no fault");
     assert_eq!(read, BODY, "no fault: the handler reads the body");
     assert_eq!(server.lookups(), 1, "no fault: one lookup");
@@ -335,15 +310,7 @@ async fn signature_is_checked_before_the_body_and_the_handler_never_runs() {
 
 #[tokio::test]
 async fn every_earlier_check_wins_over_every_later_one() {
-    for (i, earlier) in FAULTS.iter().enumerate() {
-        for later in &FAULTS[i + 1..] {
-            if earlier.expect.stage < later.expect.stage {
-                let (server, reply) = send_with(&[earlier, later]).await;
-                let case = format!("{} + {}", earlier.name, later.name);
-                earlier.expect.assert(&server, &reply, &case);
-            }
-        }
-    }
+    assert_every_earlier_wins(&FAULTS).await;
 }
 
 // The scope's own parts: date, region, service, terminator.

@@ -17,8 +17,11 @@ use http::{HeaderValue, Method, Request, StatusCode};
 use tower_s3_auth::Credential;
 use tower_s3_auth::presign::{PresignRequest, Presigner};
 
-use layer_support::order::{AKID, Expect, SECRET, Server, Stage, UNKNOWN};
-use layer_support::{HOST, Reply, assert_accepted, now};
+use layer_support::order::{
+    self, AKID, Expect, SECRET, Stage, Subject, UNKNOWN, assert_earlier_wins,
+    assert_every_earlier_wins, send_with,
+};
+use layer_support::{HOST, assert_accepted, now};
 
 const BODY: &str = "hello";
 const BODY_SHA256: &str = "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824";
@@ -110,12 +113,16 @@ fn tamper_body(request: &mut Request<Body>) {
     *request.body_mut() = Body::from("HELLO");
 }
 
-/// One defect a presigned request can carry, and what it earns when it is the earliest.
-#[derive(Debug)]
-struct Fault {
-    name: &'static str,
-    apply: fn(Link) -> Link,
-    expect: Expect,
+type Fault = order::Fault<Link>;
+
+impl Subject for Link {
+    fn sound() -> Self {
+        Link::sound()
+    }
+
+    fn request(&self) -> Request<Body> {
+        Link::request(self)
+    }
 }
 
 const MISSING_PARAMETER: Fault = Fault {
@@ -254,36 +261,9 @@ const FAULTS: [&Fault; 9] = [
     &TAMPERED_BODY,
 ];
 
-/// Sends the sound URL with `faults` applied, to a fresh server.
-async fn send_with(faults: &[&Fault]) -> (Server, Reply) {
-    let link = faults.iter().fold(Link::sound(), |l, f| (f.apply)(l));
-    let server = Server::new();
-    let reply = server.app.send(link.request()).await;
-    (server, reply)
-}
-
-/// `earlier` and `later` each earn their own error alone; together, `earlier`'s.
-async fn assert_earlier_wins(earlier: &Fault, later: &Fault) {
-    assert!(
-        earlier.expect.stage < later.expect.stage,
-        "{} is checked before {}",
-        earlier.name,
-        later.name
-    );
-    for fault in [earlier, later] {
-        let (server, reply) = send_with(&[fault]).await;
-        fault
-            .expect
-            .assert(&server, &reply, &format!("{} alone", fault.name));
-    }
-    let (server, reply) = send_with(&[earlier, later]).await;
-    let case = format!("{} + {}", earlier.name, later.name);
-    earlier.expect.assert(&server, &reply, &case);
-}
-
 #[tokio::test]
 async fn the_url_every_fault_starts_from_is_accepted() {
-    let (server, reply) = send_with(&[]).await;
+    let (server, reply) = send_with::<Link>(&[]).await;
     let read = assert_accepted(&server.app, &reply, "no fault");
     assert_eq!(read, BODY, "no fault: the handler reads the body");
     assert_eq!(server.lookups(), 1, "no fault: one lookup");
@@ -323,13 +303,5 @@ async fn signature_is_checked_before_the_body_and_the_handler_never_runs() {
 
 #[tokio::test]
 async fn every_earlier_check_wins_over_every_later_one() {
-    for (i, earlier) in FAULTS.iter().enumerate() {
-        for later in &FAULTS[i + 1..] {
-            if earlier.expect.stage < later.expect.stage {
-                let (server, reply) = send_with(&[earlier, later]).await;
-                let case = format!("{} + {}", earlier.name, later.name);
-                earlier.expect.assert(&server, &reply, &case);
-            }
-        }
-    }
+    assert_every_earlier_wins(&FAULTS).await;
 }

@@ -19,14 +19,25 @@ use crate::timestamp;
 /// The longest validity S3 lets a presigned URL have: seven days.
 pub(crate) const MAX_EXPIRES: u64 = 604_800;
 
-/// The parameters read here; `X-Amz-Security-Token` is read with the other schemes' tokens.
-const NAMES: [&str; 7] = [
+/// The parameters every presigned URL carries.
+pub(crate) const REQUIRED: [&str; 6] = [
     "X-Amz-Algorithm",
     "X-Amz-Credential",
     "X-Amz-Date",
     "X-Amz-Expires",
     "X-Amz-SignedHeaders",
     "X-Amz-Signature",
+];
+
+/// The parameters read here: the required ones, then the optional payload hash.
+/// `X-Amz-Security-Token` is read with the other schemes' tokens.
+const NAMES: [&str; 7] = [
+    REQUIRED[0],
+    REQUIRED[1],
+    REQUIRED[2],
+    REQUIRED[3],
+    REQUIRED[4],
+    REQUIRED[5],
     "X-Amz-Content-Sha256",
 ];
 
@@ -71,15 +82,7 @@ pub(crate) fn check_query(
             .and_then(|i| found[i].take())
     };
     let content_sha256 = take("X-Amz-Content-Sha256");
-    let required = [
-        "X-Amz-Algorithm",
-        "X-Amz-Credential",
-        "X-Amz-Date",
-        "X-Amz-Expires",
-        "X-Amz-SignedHeaders",
-        "X-Amz-Signature",
-    ]
-    .map(&mut take);
+    let required = REQUIRED.map(&mut take);
     let [
         Some(algorithm),
         Some(credential),

@@ -7,7 +7,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use http::StatusCode;
+use axum::body::Body;
+use http::{Request, StatusCode};
 use tower_s3_auth::{
     Credential, CredentialStore, FixedClock, Lookup, S3AuthLayer, StaticCredentials,
 };
@@ -147,5 +148,65 @@ impl Expect {
             self.stage.handler_calls(),
             "{case}: calls of the inner handler"
         );
+    }
+}
+
+/// A request the faults are applied to: built sound, changed by each fault, then sent.
+pub(crate) trait Subject: Sized {
+    /// The request every fault starts from; the layer accepts it.
+    fn sound() -> Self;
+
+    /// The request as it is sent.
+    fn request(&self) -> Request<Body>;
+}
+
+/// One defect a request can carry, and what it earns when it is the earliest.
+#[derive(Debug)]
+pub(crate) struct Fault<S> {
+    pub(crate) name: &'static str,
+    pub(crate) apply: fn(S) -> S,
+    pub(crate) expect: Expect,
+}
+
+/// Sends the sound request with `faults` applied, to a fresh server.
+pub(crate) async fn send_with<S: Subject>(faults: &[&Fault<S>]) -> (Server, Reply) {
+    let subject = faults.iter().fold(S::sound(), |s, f| (f.apply)(s));
+    let server = Server::new();
+    let reply = server.app.send(subject.request()).await;
+    (server, reply)
+}
+
+/// `earlier` and `later` each earn their own error alone; together, `earlier`'s. Returns the
+/// reply to the pair.
+pub(crate) async fn assert_earlier_wins<S: Subject>(earlier: &Fault<S>, later: &Fault<S>) -> Reply {
+    assert!(
+        earlier.expect.stage < later.expect.stage,
+        "{} is checked before {}",
+        earlier.name,
+        later.name
+    );
+    for fault in [earlier, later] {
+        let (server, reply) = send_with(&[fault]).await;
+        fault
+            .expect
+            .assert(&server, &reply, &format!("{} alone", fault.name));
+    }
+    let (server, reply) = send_with(&[earlier, later]).await;
+    let case = format!("{} + {}", earlier.name, later.name);
+    earlier.expect.assert(&server, &reply, &case);
+    reply
+}
+
+/// Every pair of `faults` (listed in the order of the checks) from different stages gets the
+/// error of its earlier fault.
+pub(crate) async fn assert_every_earlier_wins<S: Subject>(faults: &[&Fault<S>]) {
+    for (i, earlier) in faults.iter().enumerate() {
+        for later in &faults[i + 1..] {
+            if earlier.expect.stage < later.expect.stage {
+                let (server, reply) = send_with(&[earlier, later]).await;
+                let case = format!("{} + {}", earlier.name, later.name);
+                earlier.expect.assert(&server, &reply, &case);
+            }
+        }
     }
 }
