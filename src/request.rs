@@ -68,11 +68,12 @@ pub(crate) fn query_pairs(query: &str) -> impl Iterator<Item = (&str, &str)> {
 pub(crate) fn session_token(parts: &Parts) -> Result<Option<SecretKey>, Error> {
     let header = single_header(&parts.headers, "x-amz-security-token")?.map(HeaderValue::as_bytes);
     let mut in_query: Option<Vec<u8>> = None;
+    let is_token = |raw: &str| match raw.contains(['%', '+']) {
+        true => decode_query_component(raw).eq_ignore_ascii_case(b"x-amz-security-token"),
+        false => raw.eq_ignore_ascii_case("x-amz-security-token"),
+    };
     for (key, value) in query_pairs(parts.uri.query().unwrap_or("")) {
-        let key = decode_query_component(key);
-        if key.eq_ignore_ascii_case(b"x-amz-security-token")
-            && in_query.replace(decode_query_component(value)).is_some()
-        {
+        if is_token(key) && in_query.replace(decode_query_component(value)).is_some() {
             return Err(Error::new(ErrorKind::InvalidToken));
         }
     }

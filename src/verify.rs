@@ -166,13 +166,13 @@ pub(crate) fn claimed_access_key_id(parts: &Parts) -> Option<String> {
             Some(("AWS", rest)) => Some(rest.split(':').next()?.trim().to_owned()),
             _ => None,
         });
+    let decoded = |value| String::from_utf8_lossy(&decode_query_component(value)).into_owned();
     let from_query = || {
         query_pairs(parts.uri.query().unwrap_or("")).find_map(|(key, value)| {
-            let value = String::from_utf8_lossy(&decode_query_component(value)).into_owned();
             if query_key_is(key, "X-Amz-Credential") {
-                return value.split('/').next().map(str::to_owned);
+                return decoded(value).split('/').next().map(str::to_owned);
             }
-            query_key_is(key, "AWSAccessKeyId").then_some(value)
+            query_key_is(key, "AWSAccessKeyId").then(|| decoded(value))
         })
     };
     let id = from_header.or_else(from_query)?;
