@@ -366,10 +366,7 @@ impl Streaming {
             .iter()
             .all(|name| self.received.iter().any(|(n, _)| n == name));
         if !all_declared {
-            return Err(Error::with_message(
-                ErrorKind::IncompleteBody,
-                "The request body terminated unexpectedly",
-            ));
+            return Err(terminated_early());
         }
         if self.plan.mode == StreamingMode::SignedWithTrailer && !self.trailer_signed {
             return Err(Error::new(ErrorKind::MalformedTrailerError));
@@ -455,10 +452,7 @@ fn framing_error(error: FramingError) -> Error {
         FramingError::Truncated
         | FramingError::MalformedChunk
         | FramingError::LineTooLong
-        | FramingError::TrailingData => Error::with_message(
-            ErrorKind::IncompleteBody,
-            "The request body terminated unexpectedly",
-        ),
+        | FramingError::TrailingData => terminated_early(),
         FramingError::MalformedTrailer => Error::new(ErrorKind::MalformedTrailerError),
         FramingError::ChunkTooLarge(size) => Error::with_message(
             ErrorKind::InvalidArgument,
@@ -467,6 +461,14 @@ fn framing_error(error: FramingError) -> Error {
         .extra("ArgumentName", "chunk-size")
         .extra("ArgumentValue", size.to_string()),
     }
+}
+
+/// `IncompleteBody` for a body whose framing or declared trailer did not arrive whole.
+fn terminated_early() -> Error {
+    Error::with_message(
+        ErrorKind::IncompleteBody,
+        "The request body terminated unexpectedly",
+    )
 }
 
 /// `IncompleteBody` for a payload whose length is not `x-amz-decoded-content-length`.
