@@ -5,7 +5,8 @@
 //! algorithm × chunk size round-trips with the verified checksum handed to the handler, and
 //! the headers rewritten for it; plain uploads verify their checksum header;
 //! `Transfer-Encoding: chunked` framing works through a real hyper server. The failures are
-//! in `streaming_failures.rs`.
+//! in `streaming_failures.rs`; `aws-sdk-s3`'s own streaming uploads, in the one test binary
+//! that builds the SDK, `tests/sdk_s3_server/`.
 
 mod common;
 mod streaming_support;
@@ -339,92 +340,5 @@ async fn transfer_encoding_chunked_through_a_real_server() {
         Alg::Crc64Nvme.value(&data).as_str(),
         "crc64nvme"
     );
-    server.abort();
-}
-
-/// The SDK's default `PutObject`: an in-memory body with a CRC32 header, and a file body
-/// sent `aws-chunked` with its CRC32 in a signed trailer (over plain HTTP).
-#[tokio::test]
-async fn aws_sdk_put_object_with_default_checksums() {
-    use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
-    use aws_sdk_s3::primitives::ByteStream;
-
-    // The SDK signs with the real time, so this layer keeps the default system clock.
-    let store = StaticCredentials::new([Credential::new(
-        streaming_support::ACCESS_KEY,
-        streaming_support::SECRET,
-    )]);
-    let app = App::new(S3AuthLayer::new(store));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("a loopback port");
-    let address = listener.local_addr().expect("a bound address");
-    let router = app.router();
-    let server = tokio::spawn(async move { axum::serve(listener, router).await });
-    let config = aws_sdk_s3::config::Builder::new()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .endpoint_url(format!("http://{address}"))
-        .force_path_style(true)
-        .credentials_provider(Credentials::new(
-            streaming_support::ACCESS_KEY,
-            streaming_support::SECRET,
-            None,
-            None,
-            "test",
-        ))
-        .http_client(aws_smithy_http_client::Builder::new().build_http())
-        .build();
-    let client = aws_sdk_s3::Client::from_conf(config);
-
-    let data = payload(300_000);
-    let path = std::env::temp_dir().join(format!("tower-s3-auth-sdk-{}.bin", std::process::id()));
-    tokio::fs::write(&path, &data)
-        .await
-        .expect("a temporary file");
-    let bodies = [
-        ("in-memory body", ByteStream::from(data.clone())),
-        (
-            "file body",
-            ByteStream::from_path(&path).await.expect("the file"),
-        ),
-    ];
-    for (case, body) in bodies {
-        let sent = client
-            .put_object()
-            .bucket("bucket")
-            .key("object")
-            .body(body)
-            .send()
-            .await;
-        let seen = app.last();
-        assert!(
-            sent.is_ok(),
-            "{case}: {sent:?}, handler saw {:?}",
-            seen.error
-        );
-        assert!(seen.data == data, "{case}: the payload arrived whole");
-        let trailers = seen
-            .trailers
-            .unwrap_or_else(|| panic!("{case}: no checksum handed over"));
-        assert_eq!(
-            trailers["x-amz-checksum-crc32"],
-            Alg::Crc32.value(&data).as_str(),
-            "{case}: the SDK's CRC32, verified"
-        );
-    }
-    let chunked = app.last();
-    let mode = &chunked.headers["x-amz-content-sha256"];
-    assert!(
-        mode.as_bytes().starts_with(b"STREAMING-"),
-        "file body: sent aws-chunked ({mode:?})"
-    );
-    assert!(
-        !chunked.headers.contains_key("content-encoding"),
-        "file body: aws-chunked removed"
-    );
-    tokio::fs::remove_file(&path)
-        .await
-        .expect("the file is removed");
     server.abort();
 }

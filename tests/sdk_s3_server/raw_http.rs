@@ -6,18 +6,21 @@
 use std::time::Duration;
 
 use aws_sdk_s3::presigning::PresigningConfig;
+use aws_sdk_s3::primitives::ByteStream;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, Request, StatusCode};
 use http_body_util::Full;
 use hyper_util::client::legacy::Client as HyperClient;
 use hyper_util::rt::TokioExecutor;
 use sha2::{Digest, Sha256};
+use tower_s3_auth::presign::{PresignRequest, Presigner};
+use tower_s3_auth::{Clock as _, Credential, SystemClock};
 
 use super::checksums::{create_bucket, get_with_checksum};
 use super::presign_subcommand::presigned_url;
 use super::{
-    ACCESS_KEY_ID, DOMAIN, SECRET, get_bytes, sdk, send, send_signed, start_recording_server,
-    start_server,
+    ACCESS_KEY_ID, DOMAIN, REGION, SECRET, get_bytes, sdk, send, send_signed,
+    start_recording_server, start_server,
 };
 
 #[tokio::test]
@@ -182,6 +185,62 @@ async fn sdk_presigned_urls_are_served() {
         fetched.body, "quarterly numbers",
         "presigned GetObject: the uploaded body"
     );
+}
+
+#[tokio::test]
+async fn sdk_and_own_presigned_urls_for_the_same_request_both_verify() {
+    let addr = start_server().await;
+    let s3 = sdk(addr, SECRET);
+    s3.create_bucket()
+        .bucket("media")
+        .send()
+        .await
+        .expect("CreateBucket");
+    s3.put_object()
+        .bucket("media")
+        .key("clips/one two.mp4")
+        .body(ByteStream::from_static(b"moving pictures"))
+        .send()
+        .await
+        .expect("PutObject");
+
+    let now = SystemClock.now();
+    let config = PresigningConfig::builder()
+        .start_time(now)
+        .expires_in(Duration::from_secs(600))
+        .build()
+        .expect("presigning");
+    let by_sdk = s3
+        .get_object()
+        .bucket("media")
+        .key("clips/one two.mp4")
+        .presigned(config)
+        .await
+        .expect("presign GetObject");
+    let request =
+        PresignRequest::get("media", "clips/one two.mp4").expires_in(Duration::from_secs(600));
+    let by_us = Presigner::new(&format!("http://{addr}"), REGION)
+        .expect("an endpoint")
+        .presign_v4(&Credential::new(ACCESS_KEY_ID, SECRET), &request, now)
+        .expect("presign");
+    for (who, url) in [
+        ("aws-sdk-s3", by_sdk.uri().to_owned()),
+        ("Presigner", by_us.url),
+    ] {
+        let fetched = send(
+            Request::get(url.as_str())
+                .body(Full::new(Bytes::new()))
+                .expect(who),
+        )
+        .await;
+        assert_eq!(
+            fetched.status,
+            StatusCode::OK,
+            "{who}: {url}: {}",
+            fetched.body
+        );
+        assert_eq!(fetched.body, "moving pictures", "{who}: the object");
+    }
 }
 
 /// A request body of given frames: data, then HTTP trailers.
