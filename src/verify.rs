@@ -75,15 +75,19 @@ fn check_v2_allowed(config: &Config) -> Result<(), Error> {
 }
 
 /// The bucket a virtual-hosted `Host` names: SigV2 signs it as the start of the resource.
-fn bucket_from_host(parts: &Parts, config: &Config) -> Option<String> {
-    let target = S3Target::of(parts, &config.domains);
-    target
-        .bucket
-        .filter(|_| target.style == AddressingStyle::VirtualHosted)
+fn bucket_from_host(target: &S3Target) -> Option<&str> {
+    let virtual_hosted = target.style == AddressingStyle::VirtualHosted;
+    target.bucket.as_deref().filter(|_| virtual_hosted)
 }
 
-/// Detects the scheme and runs its checks that need no secret.
-pub(crate) fn check(parts: &Parts, config: &Config, now: SystemTime) -> Result<Pending, Error> {
+/// Detects the scheme and runs its checks that need no secret; `target` is what `parts`
+/// addresses.
+pub(crate) fn check(
+    parts: &Parts,
+    target: &S3Target,
+    config: &Config,
+    now: SystemTime,
+) -> Result<Pending, Error> {
     let mut headers = parts.headers.get_all(AUTHORIZATION).iter();
     let header = headers.next();
     if headers.next().is_some() {
@@ -112,8 +116,7 @@ pub(crate) fn check(parts: &Parts, config: &Config, now: SystemTime) -> Result<P
         }
         if query_v2 {
             check_v2_allowed(config)?;
-            let bucket = bucket_from_host(parts, config);
-            let auth = sigv2::verify::check_query(parts, bucket.as_deref(), now)?;
+            let auth = sigv2::verify::check_query(parts, bucket_from_host(target), now)?;
             return Ok(Pending::SigV2(Box::new(auth)));
         }
         return Ok(Pending::Anonymous);
@@ -146,8 +149,8 @@ pub(crate) fn check(parts: &Parts, config: &Config, now: SystemTime) -> Result<P
         return Ok(Pending::SigV4(Box::new(auth)));
     }
     check_v2_allowed(config)?;
-    let bucket = bucket_from_host(parts, config);
-    let auth = sigv2::verify::check_header(parts, rest, bucket.as_deref(), config, now)?;
+    let bucket = bucket_from_host(target);
+    let auth = sigv2::verify::check_header(parts, rest, bucket, config, now)?;
     Ok(Pending::SigV2(Box::new(auth)))
 }
 
@@ -217,7 +220,7 @@ impl<C: CredentialStore> Verifier<C> {
         let now = self.config.clock.now();
         let target = S3Target::of(parts, &self.config.domains);
         let limits = streaming_limits(&self.config);
-        match check(parts, &self.config, now)? {
+        match check(parts, &target, &self.config, now)? {
             Pending::Anonymous => {
                 if self.config.anonymous == AnonymousRequests::Reject {
                     return Err(Error::new(ErrorKind::AccessDenied));

@@ -15,7 +15,7 @@ use tower_s3_auth::{
     AnonymousRequests, Credential, FixedClock, Identity, S3AuthLayer, StaticCredentials,
 };
 
-use layer_support::{Draft, Reply, Signer, now};
+use layer_support::{Draft, Reply, Signer, assert_error_document, header, now};
 
 const AKID: &str = "AKIDALICEEXAMPLE";
 const SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYALICEKEY";
@@ -42,52 +42,6 @@ async fn send(request: Request<Body>) -> Reply {
         .await
         .expect("the router is infallible");
     Reply::read(response).await
-}
-
-fn header<'a>(reply: &'a Reply, name: &str, case: &str) -> &'a str {
-    reply
-        .headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_else(|| panic!("{case}: {name} present"))
-}
-
-/// §2: `<Resource>` is the request path; `<RequestId>` and `<HostId>` are the response's
-/// `x-amz-request-id` and `x-amz-id-2`. Returns the request id.
-#[track_caller]
-fn assert_error_document(reply: &Reply, path: &str, case: &str) -> String {
-    assert_eq!(
-        reply.headers.get("content-type").map(|v| v.as_bytes()),
-        Some(b"application/xml".as_slice()),
-        "{case}: Content-Type"
-    );
-    assert!(
-        reply
-            .body
-            .starts_with(r#"<?xml version="1.0" encoding="UTF-8"?>"#),
-        "{case}: an XML document: {}",
-        reply.body
-    );
-    assert_eq!(
-        reply.element("Resource").as_deref(),
-        Some(path),
-        "{case}: <Resource>"
-    );
-    let request_id = header(reply, "x-amz-request-id", case);
-    assert!(!request_id.is_empty(), "{case}: x-amz-request-id is set");
-    assert_eq!(
-        reply.element("RequestId").as_deref(),
-        Some(request_id),
-        "{case}: <RequestId> is x-amz-request-id"
-    );
-    let host_id = header(reply, "x-amz-id-2", case);
-    assert!(!host_id.is_empty(), "{case}: x-amz-id-2 is set");
-    assert_eq!(
-        reply.element("HostId").as_deref(),
-        Some(host_id),
-        "{case}: <HostId> is x-amz-id-2"
-    );
-    request_id.to_owned()
 }
 
 #[tokio::test]
